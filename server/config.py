@@ -1,0 +1,126 @@
+"""Settings: one typed struct, read from `LEARNWORK_*` environment variables over an optional TOML file.
+
+Precedence, lowest first: defaults, the TOML file (`--config` or `LEARNWORK_CONFIG`), environment
+variables. Every field documents itself; `learnwork serve --help` prints these descriptions, so the
+help can never drift from what is read.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, get_type_hints
+
+import msgspec
+
+ENV_PREFIX = "LEARNWORK_"
+
+
+def _doc(text: str) -> msgspec.Meta:
+    return msgspec.Meta(description=text)
+
+
+class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    data_dir: Annotated[str, _doc("Folder for the embedded PostgreSQL and other local state.")] = (
+        "./data"
+    )
+    database_url: Annotated[
+        str | None,
+        _doc(
+            "PostgreSQL URL (postgresql://user:pass@host/db). Unset: a private PostgreSQL is "
+            "started in DATA_DIR/postgres and stopped on exit."
+        ),
+    ] = None
+    host: Annotated[str, _doc("Address to listen on.")] = "127.0.0.1"
+    port: Annotated[int, _doc("TCP port to listen on."), msgspec.Meta(ge=0, le=65535)] = 8080
+    public_url: Annotated[
+        str | None,
+        _doc("The instance's public base URL (https in production). Default: http://HOST:PORT."),
+    ] = None
+    db_pool_size: Annotated[
+        int, _doc("Connections in the shared database pool."), msgspec.Meta(ge=2, le=200)
+    ] = 10
+    append_max_batch: Annotated[
+        int,
+        _doc("Group commit: the most events written in one transaction."),
+        msgspec.Meta(ge=1, le=10_000),
+    ] = 1000
+    append_max_wait_ms: Annotated[
+        float,
+        _doc(
+            "Group commit: how long a batch waits for more appends before committing. "
+            "0 commits as soon as the previous batch is done (batches still form under load)."
+        ),
+        msgspec.Meta(ge=0, le=100),
+    ] = 0.0
+    max_event_bytes: Annotated[
+        int,
+        _doc("Largest accepted event payload, in bytes of JSON."),
+        msgspec.Meta(ge=256, le=16 * 1024 * 1024),
+    ] = 256 * 1024
+    log_level: Annotated[str, _doc("DEBUG, INFO, WARNING or ERROR.")] = "INFO"
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "localhost" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names it."""
+
+
+def env_name(field: str) -> str:
+    return ENV_PREFIX + field.upper()
+
+
+def load_settings(
+    config_file: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Merge defaults, the TOML file, the environment and explicit overrides, then validate."""
+    environ = os.environ if environ is None else environ
+    raw: dict[str, Any] = {}
+    config_file = config_file or environ.get(env_name("config"))
+    if config_file:
+        try:
+            raw.update(tomllib.loads(Path(config_file).read_text(encoding="utf-8")))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"cannot read config file {config_file}: {exc}") from exc
+    for field in Settings.__struct_fields__:
+        value = environ.get(env_name(field))
+        if value is not None and value != "":
+            raw[field] = value
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        # strict=False lets "8080" from the environment become an int.
+        return msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(_name_env_var(str(exc))) from exc
+
+
+def _name_env_var(message: str) -> str:
+    """Point at the variable a person sets: `$.port` → `LEARNWORK_PORT (port)`."""
+    for field in Settings.__struct_fields__:
+        token = f"`$.{field}`"
+        if token in message:
+            return message.replace(token, f"{env_name(field)} ({field})")
+    return message
+
+
+def describe_settings() -> str:
+    """Plain-text help for every setting, generated from the struct's own descriptions."""
+    hints = get_type_hints(Settings, include_extras=True)
+    defaults = dict(zip(Settings.__struct_fields__, Settings.__struct_defaults__, strict=True))
+    lines = []
+    for field, hint in hints.items():
+        description = " ".join(
+            meta.description for meta in getattr(hint, "__metadata__", ()) if meta.description
+        )
+        lines.append(f"  {env_name(field)} [default: {defaults[field]}]\n      {description}")
+    return "\n".join(lines)

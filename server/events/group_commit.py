@@ -1,0 +1,301 @@
+"""Group commit: appends from many concurrent callers written together in one transaction.
+
+One durable commit per event caps out at a few thousand events a second; one commit per batch
+does not. Callers queue their appends; a single writer task takes everything queued (up to
+`max_batch` events), decides each caller's append against the stream versions it reads in the
+same transaction, inserts all accepted events with one statement and commits. Each caller gets
+its own result or its own error: a conflict or a duplicate is decided per caller and never fails
+the rest of the batch. Under no load a batch is one append, committed at once.
+
+Retries are safe because every event has its id before the first attempt: a batch whose commit
+outcome is unknown (the connection died) is simply sent again, and ids already stored are
+answered with their original positions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import asyncpg
+
+from server.db import CONNECTION_LOST
+from server.events.envelope import ANY, NO_STREAM, AppendResult, ExpectedVersion
+from server.events.errors import EventStoreError, IdempotencyConflict, WrongExpectedVersion
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+"""Attempts for one batch: a lost connection or a race with another process retries it."""
+
+_READ_HEADS_AND_STORED = """
+SELECT s.stream_id, coalesce(h.stream_version, 0) AS stream_version,
+       NULL::uuid AS event_id, NULL::bigint AS position
+  FROM unnest($1::text[]) AS s(stream_id)
+  LEFT JOIN LATERAL (
+        SELECT e.stream_version FROM events e
+         WHERE e.stream_id = s.stream_id
+         ORDER BY e.stream_version DESC LIMIT 1) h ON true
+UNION ALL
+SELECT stream_id, stream_version, event_id, position
+  FROM events WHERE event_id = ANY($2::uuid[])
+"""
+
+_INSERT = """
+INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data,
+                    actor, causation_id, correlation_id)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::jsonb[],
+                     $7::text[], $8::uuid[], $9::uuid[])
+RETURNING event_id, position
+"""
+
+
+class Row(NamedTuple):
+    """One validated, encoded event, ready to insert."""
+
+    id: uuid.UUID
+    type: str
+    schema_version: int
+    data: bytes
+    actor: str | None
+    causation_id: uuid.UUID | None
+    correlation_id: uuid.UUID | None
+
+
+@dataclass(slots=True, eq=False)
+class _Append:
+    stream_id: str
+    expected: ExpectedVersion
+    rows: list[Row]
+    future: asyncio.Future[AppendResult]
+
+
+class _Accepted(NamedTuple):
+    first_version: int
+
+
+class _Stored(NamedTuple):
+    stream_id: str
+    stream_version: int
+    position: int
+
+
+@dataclass(slots=True)
+class Stats:
+    batches: int = 0
+    events: int = 0
+    retries: int = 0
+    largest_batch: int = 0
+
+
+@dataclass(slots=True)
+class GroupCommitter:
+    pool: asyncpg.Pool
+    max_batch: int = 1000
+    max_wait: float = 0.0
+    stats: Stats = field(default_factory=Stats)
+    _queue: deque[_Append] = field(default_factory=deque)
+    _wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    _task: asyncio.Task[None] | None = None
+    _closing: bool = False
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="learnwork-group-commit")
+
+    async def close(self) -> None:
+        """Stop taking appends; finish the ones already queued."""
+        self._closing = True
+        self._wakeup.set()
+        if self._task is not None:
+            await self._task
+
+    async def append(
+        self, stream_id: str, expected: ExpectedVersion, rows: list[Row]
+    ) -> AppendResult:
+        if self._closing or self._task is None or self._task.done():
+            raise EventStoreError("the event store is not running")
+        future = asyncio.get_running_loop().create_future()
+        self._queue.append(_Append(stream_id, expected, rows, future))
+        self._wakeup.set()
+        # A caller that gives up cancels its future; a batch not yet started then skips it.
+        return await future
+
+    async def _run(self) -> None:
+        while self._queue or not self._closing:
+            if not self._queue:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            if self.max_wait and not self._closing:
+                await asyncio.sleep(self.max_wait)
+            batch = self._take_batch()
+            if batch:
+                await self._commit(batch)
+
+    def _take_batch(self) -> list[_Append]:
+        batch: list[_Append] = []
+        size = 0
+        while self._queue:
+            head = self._queue[0]
+            if batch and size + len(head.rows) > self.max_batch:
+                break
+            self._queue.popleft()
+            if not head.future.done():
+                batch.append(head)
+                size += len(head.rows)
+        return batch
+
+    async def _commit(self, batch: list[_Append]) -> None:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                async with self.pool.acquire() as conn:
+                    outcomes = await self._write(conn, batch)
+            except asyncpg.UniqueViolationError:
+                # Another process appended to one of these streams (or stored one of these ids)
+                # after we read the versions: decide again against what is there now.
+                self.stats.retries += 1
+                continue
+            except CONNECTION_LOST as exc:
+                self.stats.retries += 1
+                if attempt == MAX_ATTEMPTS:
+                    _settle(batch, [exc] * len(batch))
+                    return
+                log.warning("append batch: database connection lost (%s); retrying", exc)
+                await asyncio.sleep(0.05 * 2**attempt)
+                continue
+            except Exception as exc:
+                if len(batch) == 1:
+                    _settle(batch, [exc])
+                    return
+                # Something about one append broke the statement: isolate it by writing each
+                # append on its own, so the others still land.
+                log.exception("append batch of %d failed; writing each append alone", len(batch))
+                for single in batch:
+                    await self._commit([single])
+                return
+            _settle(batch, outcomes)
+            return
+        _settle(batch, [EventStoreError("append kept racing other writers")] * len(batch))
+
+    async def _write(
+        self, conn: asyncpg.Connection, batch: list[_Append]
+    ) -> list[AppendResult | Exception]:
+        stream_ids = list({a.stream_id for a in batch})
+        event_ids = [row.id for a in batch for row in a.rows]
+        async with conn.transaction():
+            heads: dict[str, int] = {}
+            stored: dict[uuid.UUID, _Stored] = {}
+            for r in await conn.fetch(_READ_HEADS_AND_STORED, stream_ids, event_ids):
+                if r["event_id"] is None:
+                    heads[r["stream_id"]] = r["stream_version"]
+                else:
+                    stored[r["event_id"]] = _Stored(
+                        r["stream_id"], r["stream_version"], r["position"]
+                    )
+
+            outcomes: list[AppendResult | Exception | int | _Accepted] = []
+            accepted_by_id: dict[uuid.UUID, int] = {}  # event id → index of the append taking it
+            columns: list[list] = [[] for _ in range(9)]
+            for index, append in enumerate(batch):
+                outcome = _decide(append, index, heads, stored, accepted_by_id)
+                outcomes.append(outcome)
+                if isinstance(outcome, _Accepted):
+                    first = outcome.first_version
+                    for offset, row in enumerate(append.rows):
+                        columns[0].append(row.id)
+                        columns[1].append(append.stream_id)
+                        columns[2].append(first + offset)
+                        columns[3].append(row.type)
+                        columns[4].append(row.schema_version)
+                        columns[5].append(row.data)
+                        columns[6].append(row.actor)
+                        columns[7].append(row.causation_id)
+                        columns[8].append(row.correlation_id)
+
+            positions: dict[uuid.UUID, int] = {}
+            if columns[0]:
+                for r in await conn.fetch(_INSERT, *columns):
+                    positions[r["event_id"]] = r["position"]
+
+        self.stats.batches += 1
+        self.stats.events += len(positions)
+        self.stats.largest_batch = max(self.stats.largest_batch, len(positions))
+        results: list[AppendResult | Exception] = []
+        for append, outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, _Accepted):
+                results.append(
+                    AppendResult(
+                        stream_id=append.stream_id,
+                        positions=[positions[row.id] for row in append.rows],
+                        first_version=outcome.first_version,
+                        last_version=outcome.first_version + len(append.rows) - 1,
+                    )
+                )
+            elif isinstance(outcome, int):
+                results.append(results[outcome])  # the same ids as an earlier append in the batch
+            else:
+                results.append(outcome)
+        return results
+
+
+def _decide(
+    append: _Append,
+    index: int,
+    heads: dict[str, int],
+    stored: dict[uuid.UUID, _Stored],
+    accepted_by_id: dict[uuid.UUID, int],
+) -> AppendResult | Exception | int | _Accepted:
+    """_Accepted: written by this batch (heads advanced). int: the same ids as that earlier
+    append of the batch. Otherwise the caller's final outcome."""
+    ids = [row.id for row in append.rows]
+    found = [stored.get(i) for i in ids]
+    if all(found):
+        if all(f.stream_id == append.stream_id for f in found):  # type: ignore[union-attr]
+            return AppendResult(
+                stream_id=append.stream_id,
+                positions=[f.position for f in found],  # type: ignore[union-attr]
+                first_version=found[0].stream_version,  # type: ignore[union-attr]
+                last_version=found[-1].stream_version,  # type: ignore[union-attr]
+            )
+        return IdempotencyConflict(append.stream_id, ids)
+    if any(found):
+        return IdempotencyConflict(append.stream_id, [i for i, f in zip(ids, found) if f])
+    owners = {accepted_by_id.get(i) for i in ids}
+    if owners != {None}:
+        (owner,) = owners if len(owners) == 1 else (None,)
+        if owner is not None and _same_append(append, ids, accepted_by_id, owner):
+            return owner
+        return IdempotencyConflict(append.stream_id, [i for i in ids if i in accepted_by_id])
+    current = heads[append.stream_id]
+    expected = append.expected
+    if not (
+        expected == ANY
+        or (expected == NO_STREAM and current == 0)
+        or (isinstance(expected, int) and expected == current)
+    ):
+        return WrongExpectedVersion(append.stream_id, expected, current)
+    heads[append.stream_id] = current + len(ids)
+    for i in ids:
+        accepted_by_id[i] = index
+    return _Accepted(current + 1)
+
+
+def _same_append(
+    append: _Append, ids: list[uuid.UUID], accepted_by_id: dict[uuid.UUID, int], owner: int
+) -> bool:
+    owned = [i for i, o in accepted_by_id.items() if o == owner]
+    return owned == ids
+
+
+def _settle(batch: list[_Append], outcomes: list) -> None:
+    for append, outcome in zip(batch, outcomes, strict=True):
+        if append.future.done():
+            continue
+        if isinstance(outcome, BaseException):
+            append.future.set_exception(outcome)
+        else:
+            append.future.set_result(outcome)

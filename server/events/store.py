@@ -1,0 +1,222 @@
+"""The PostgreSQL event store: append with optimistic concurrency, read a stream, read the whole
+log in commit-safe order, subscribe.
+
+Commit-safe order: positions are allocated under a transaction-scoped lock that the `events`
+table's INSERT trigger takes (migration 0001), so a position becomes visible only after every
+lower one has. `read_all(after=p)` therefore never passes an event that commits later with a
+lower position, and a checkpoint is a single integer. The gap test in tests/events proves it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from typing import Final
+
+import asyncpg
+
+from server.db import create_pool
+from server.events.envelope import (
+    ANY,
+    NO_METADATA,
+    NO_STREAM,
+    AppendResult,
+    ExpectedVersion,
+    Metadata,
+    NewEvent,
+    RecordedEvent,
+)
+from server.events.errors import EventTooLarge, InvalidAppend, InvalidStreamId
+from server.events.group_commit import GroupCommitter, Row
+from server.events.registry import Event, EventRegistry
+from server.events.subscription import Notifier, subscribe
+
+MAX_STREAM_ID_LENGTH: Final = 200
+MAX_EVENTS_PER_APPEND: Final = 1000
+
+_COLUMNS = (
+    "position, event_id, stream_id, stream_version, type, schema_version, data, "
+    "actor, causation_id, correlation_id, recorded_at"
+)
+_READ_ALL = f"SELECT {_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2"
+_READ_FORWARD = (
+    f"SELECT {_COLUMNS} FROM events WHERE stream_id = $1 AND stream_version >= $2 "
+    "ORDER BY stream_version LIMIT $3"
+)
+_READ_BACKWARD = (
+    f"SELECT {_COLUMNS} FROM events WHERE stream_id = $1 AND stream_version <= $2 "
+    "ORDER BY stream_version DESC LIMIT $3"
+)
+
+
+class EventStore:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        registry: EventRegistry,
+        *,
+        listen_url: str | None = None,
+        max_batch: int = 1000,
+        max_wait: float = 0.0,
+        max_event_bytes: int = 256 * 1024,
+    ) -> None:
+        self.pool = pool
+        self.registry = registry
+        self.max_event_bytes = max_event_bytes
+        self.committer = GroupCommitter(pool, max_batch=max_batch, max_wait=max_wait)
+        self.notifier = Notifier(listen_url)
+        self._owns_pool = False
+
+    @classmethod
+    async def open(
+        cls, url: str, registry: EventRegistry, *, pool_size: int = 10, **options: object
+    ) -> EventStore:
+        """A running store with its own pool and its own LISTEN connection."""
+        pool = await create_pool(url, size=pool_size)
+        store = cls(pool, registry, listen_url=url, **options)  # type: ignore[arg-type]
+        store._owns_pool = True
+        await store.start()
+        return store
+
+    async def start(self) -> None:
+        self.committer.start()
+        await self.notifier.start()
+
+    async def close(self) -> None:
+        await self.committer.close()
+        await self.notifier.close()
+        if self._owns_pool:
+            await self.pool.close()
+
+    # -- writing ---------------------------------------------------------------------------
+
+    async def append(
+        self,
+        stream_id: str,
+        events: Sequence[NewEvent | Event],
+        expected_version: ExpectedVersion = ANY,
+    ) -> AppendResult:
+        """Append `events` to `stream_id` atomically, if the stream is at `expected_version`.
+
+        Raises InvalidAppend (bad input; nothing queued), WrongExpectedVersion (the stream moved
+        on; nothing written) or IdempotencyConflict. Events whose ids are all stored already
+        return their original positions and write nothing.
+        """
+        _check_stream_id(stream_id)
+        _check_expected(expected_version)
+        if not events:
+            raise InvalidAppend("events", "at least one event is needed")
+        if len(events) > MAX_EVENTS_PER_APPEND:
+            raise InvalidAppend("events", f"at most {MAX_EVENTS_PER_APPEND} events per append")
+        rows = [self._row(event, f"events[{i}]") for i, event in enumerate(events)]
+        if len({row.id for row in rows}) != len(rows):
+            raise InvalidAppend("events", "the same event id appears twice in one append")
+        return await self.committer.append(stream_id, expected_version, rows)
+
+    def _row(self, event: NewEvent | Event, field: str) -> Row:
+        if isinstance(event, NewEvent):
+            data, event_id, metadata = event.data, event.id or uuid.uuid4(), event.metadata
+        else:
+            data, event_id, metadata = event, uuid.uuid4(), NO_METADATA
+        if not isinstance(data, Event):
+            raise InvalidAppend(f"{field}.data", "not an event: expected an Event struct")
+        encoded = self.registry.encode(data, f"{field}.data")
+        if len(encoded) > self.max_event_bytes:
+            raise EventTooLarge(f"{field}.data", len(encoded), self.max_event_bytes)
+        if metadata.actor is not None and not _is_clean_text(metadata.actor, 400):
+            raise InvalidAppend(f"{field}.metadata.actor", "must be 1–400 printable characters")
+        return Row(
+            id=event_id,
+            type=self.registry.name_of(data),
+            schema_version=type(data).schema_version,
+            data=encoded,
+            actor=metadata.actor,
+            causation_id=metadata.causation_id,
+            correlation_id=metadata.correlation_id,
+        )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    async def read_all(self, after: int = 0, limit: int = 1000) -> list[RecordedEvent]:
+        """Events with position > `after`, in position order (which is commit order)."""
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(_READ_ALL, after, limit)
+        return [self._recorded(r) for r in rows]
+
+    async def read_stream(
+        self,
+        stream_id: str,
+        from_version: int | None = None,
+        *,
+        backward: bool = False,
+        limit: int = 1000,
+    ) -> list[RecordedEvent]:
+        """A stream's events from `from_version` on (forward, default 1) or down from it
+        (backward, default the latest)."""
+        async with self.pool.acquire() as conn:
+            if backward:
+                start = (2**63 - 1) if from_version is None else from_version
+                rows = await conn.fetch(_READ_BACKWARD, stream_id, start, limit)
+            else:
+                rows = await conn.fetch(_READ_FORWARD, stream_id, from_version or 1, limit)
+        return [self._recorded(r) for r in rows]
+
+    async def stream_version(self, stream_id: str) -> int:
+        """The stream's last version; 0 when it has no events."""
+        async with self.pool.acquire() as conn:
+            version = await conn.fetchval(
+                "SELECT max(stream_version) FROM events WHERE stream_id = $1", stream_id
+            )
+        return version or 0
+
+    async def last_position(self) -> int:
+        async with self.pool.acquire() as conn:
+            return await conn.fetchval("SELECT coalesce(max(position), 0) FROM events")
+
+    def subscribe(
+        self, after: int = 0, *, batch_size: int = 500, poll_interval: float = 1.0
+    ) -> AsyncIterator[list[RecordedEvent]]:
+        """Catch up from `after`, then follow live: batches of events, each exactly once, in
+        order. Survives lost connections; stop it with `aclose()` or by leaving the loop."""
+        return subscribe(
+            self.read_all, self.notifier, after, batch_size=batch_size, poll_interval=poll_interval
+        )
+
+    def _recorded(self, r: asyncpg.Record) -> RecordedEvent:
+        (position, event_id, stream_id, version, type_name, schema_version, data,
+         actor, causation_id, correlation_id, recorded_at) = r  # fmt: skip
+        if actor is None and causation_id is None and correlation_id is None:
+            metadata = NO_METADATA
+        else:
+            metadata = Metadata(actor, causation_id, correlation_id)
+        return RecordedEvent(
+            id=event_id,
+            type=type_name,
+            stream_id=stream_id,
+            stream_version=version,
+            position=position,
+            recorded_at=recorded_at,
+            metadata=metadata,
+            data=self.registry.decode(type_name, schema_version, data),
+        )
+
+
+def _check_stream_id(stream_id: object) -> None:
+    if not isinstance(stream_id, str) or not stream_id:
+        raise InvalidStreamId("stream_id", "must be a non-empty string")
+    if not _is_clean_text(stream_id, MAX_STREAM_ID_LENGTH):
+        raise InvalidStreamId(
+            "stream_id",
+            f"must be at most {MAX_STREAM_ID_LENGTH} characters, with no control characters",
+        )
+
+
+def _check_expected(expected: object) -> None:
+    if expected in (ANY, NO_STREAM):
+        return
+    if isinstance(expected, bool) or not isinstance(expected, int) or expected < 1:
+        raise InvalidAppend("expected_version", "must be a version >= 1, 'any' or 'no_stream'")
+
+
+def _is_clean_text(text: str, max_length: int) -> bool:
+    return 0 < len(text) <= max_length and text.isprintable()
