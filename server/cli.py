@@ -1,0 +1,139 @@
+"""The `learnwork` command: serve, migrate, schemas."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from aiohttp import web
+
+from server.app import create_app
+from server.config import Settings, SettingsError, describe_settings, load_settings
+from server.db import connect, embedded_postgres
+from server.events.types import REGISTRY
+from server.migrations import migrate
+
+log = logging.getLogger("learnwork")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "schemas":
+        return _schemas(Path(args.out), check=args.check)
+    try:
+        settings = load_settings(args.config, host=args.host, port=args.port)
+    except SettingsError as exc:
+        print(f"learnwork: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    with _database(settings) as url:
+        if args.command == "migrate":
+            asyncio.run(_migrate(url))
+        else:
+            asyncio.run(_serve(settings, url))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="learnwork", description="Learnwork server")
+    commands = parser.add_subparsers(dest="command", required=True)
+    config_help = "TOML file of settings (keys as below, lower case, without the prefix)"
+    serve = commands.add_parser(
+        "serve",
+        help="run the server (migrates the database first)",
+        description="Run the Learnwork server. Settings come from environment variables, over "
+        "an optional TOML file (--config or LEARNWORK_CONFIG).",
+        epilog="settings (environment variables):\n" + describe_settings(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--config", help=config_help)
+    serve.add_argument("--host", help="address to listen on (overrides LEARNWORK_HOST)")
+    serve.add_argument("--port", type=int, help="port to listen on (overrides LEARNWORK_PORT)")
+    migrate_cmd = commands.add_parser("migrate", help="apply pending database migrations and exit")
+    migrate_cmd.add_argument("--config", help=config_help)
+    migrate_cmd.set_defaults(host=None, port=None)
+    schemas = commands.add_parser("schemas", help="write the JSON Schema of every event type")
+    schemas.add_argument("--out", default="schemas/events", help="folder to write into")
+    schemas.add_argument(
+        "--check", action="store_true", help="only report whether the folder is up to date"
+    )
+    return parser
+
+
+@contextlib.contextmanager
+def _database(settings: Settings) -> Iterator[str]:
+    if settings.database_url:
+        yield settings.database_url
+        return
+    log.info("no LEARNWORK_DATABASE_URL: starting the embedded PostgreSQL in %s", settings.data_dir)
+    with embedded_postgres(settings.data_dir) as url:
+        yield url
+    log.info("embedded PostgreSQL stopped")
+
+
+async def _migrate(url: str) -> None:
+    conn = await connect(url, "learnwork-migrate")
+    try:
+        applied = await migrate(conn)
+    finally:
+        await conn.close()
+    log.info("applied %d migration(s)", len(applied))
+
+
+async def _serve(settings: Settings, url: str) -> None:
+    runner = web.AppRunner(create_app(settings, url), access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        listening = ", ".join(_url(address) for address in runner.addresses)
+        public = settings.base_url if settings.public_url else listening.split(", ")[0]
+        log.info("Learnwork is ready at %s (listening on %s)", public, listening)
+        await stop.wait()
+        log.info("shutting down")
+    finally:
+        await runner.cleanup()
+
+
+def _url(address: object) -> str:
+    host, port = address[0], address[1]  # type: ignore[index]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _schemas(out: Path, *, check: bool) -> int:
+    wanted = {
+        f"{name}.json": json.dumps(schema, indent=2, sort_keys=True) + "\n"
+        for name, schema in REGISTRY.json_schemas().items()
+    }
+    present = {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.json")}
+    if check:
+        stale = sorted(n for n in wanted.keys() | present.keys() if wanted.get(n) != present.get(n))
+        for name in stale:
+            print(f"stale: {out / name}", file=sys.stderr)
+        return 1 if stale else 0
+    out.mkdir(parents=True, exist_ok=True)
+    for name in present.keys() - wanted.keys():
+        (out / name).unlink()
+    for name, text in wanted.items():
+        (out / name).write_text(text, encoding="utf-8")
+    print(f"wrote {len(wanted)} schema(s) to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
