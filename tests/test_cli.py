@@ -1,0 +1,85 @@
+"""The `learnwork` command, run as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+from server.cli import main
+from server.events.types import REGISTRY
+
+LEARNWORK = [sys.executable, "-m", "server.cli"]
+
+
+def test_serve_starts_on_the_embedded_database_from_a_clean_folder(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    env = {**os.environ, "LEARNWORK_DATA_DIR": str(data_dir), "LEARNWORK_PORT": "0"}
+    env.pop("LEARNWORK_DATABASE_URL", None)
+    process = subprocess.Popen([*LEARNWORK, "serve"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        url = None
+        lines = []
+        deadline = time.monotonic() + 60
+        while url is None and time.monotonic() < deadline:
+            line = process.stderr.readline()
+            if not line:
+                break
+            lines.append(line)
+            if match := re.search(r"ready at (http://\S+)", line):
+                url = match[1]
+        assert url, "no 'ready at' line:\n" + "".join(lines)
+        with urllib.request.urlopen(url + "/healthz", timeout=10) as response:
+            assert response.status == 200
+            assert json.load(response) == {"status": "ok", "position": 0}
+        assert (data_dir / "postgres" / "PG_VERSION").exists()
+        postgres_pid = int((data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
+        assert psutil.pid_exists(postgres_pid)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        rest = process.communicate(timeout=60)[1]
+    assert process.returncode == 0, rest
+    assert "embedded PostgreSQL stopped" in rest
+    assert not psutil.pid_exists(postgres_pid) or psutil.Process(postgres_pid).status() == "zombie"
+
+
+def test_serve_help_documents_the_settings() -> None:
+    result = subprocess.run(
+        [*LEARNWORK, "serve", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "LEARNWORK_DATABASE_URL" in result.stdout and "LEARNWORK_DATA_DIR" in result.stdout
+
+
+def test_a_bad_setting_stops_the_command_with_a_clear_message(capsys) -> None:
+    os.environ["LEARNWORK_PORT"] = "not-a-port"
+    try:
+        assert main(["migrate"]) == 2
+    finally:
+        del os.environ["LEARNWORK_PORT"]
+    assert "LEARNWORK_PORT" in capsys.readouterr().err
+
+
+def test_the_committed_event_schemas_are_current(repo_root: Path) -> None:
+    folder = repo_root / "schemas" / "events"
+    committed = {p.name for p in folder.glob("*.json")}
+    assert committed == {f"{name}.json" for name in REGISTRY.types}, (
+        "schemas/events is stale: run `learnwork schemas`"
+    )
+    assert main(["schemas", "--check", "--out", str(folder)]) == 0, (
+        "schemas/events is stale: run `learnwork schemas`"
+    )
+
+
+def test_the_schemas_command_writes_and_checks(tmp_path: Path) -> None:
+    assert main(["schemas", "--out", str(tmp_path)]) == 0
+    assert main(["schemas", "--check", "--out", str(tmp_path)]) == 0
+    (tmp_path / "member.registered.json").write_text("{}")
+    assert main(["schemas", "--check", "--out", str(tmp_path)]) == 1
