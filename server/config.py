@@ -1,4 +1,4 @@
-"""Settings: one typed struct, read from `LEARNWORK_*` environment variables over an optional TOML file.
+"""Settings: one typed struct, from `LEARNWORK_*` environment variables over an optional TOML file.
 
 Precedence, lowest first: defaults, the TOML file (`--config` or `LEARNWORK_CONFIG`), environment
 variables. Every field documents itself; `learnwork serve --help` prints these descriptions, so the

@@ -263,7 +263,8 @@ def _decide(
             )
         return IdempotencyConflict(append.stream_id, ids)
     if any(found):
-        return IdempotencyConflict(append.stream_id, [i for i, f in zip(ids, found) if f])
+        reused = [i for i, f in zip(ids, found, strict=True) if f]
+        return IdempotencyConflict(append.stream_id, reused)
     owners = {accepted_by_id.get(i) for i in ids}
     if owners != {None}:
         (owner,) = owners if len(owners) == 1 else (None,)
