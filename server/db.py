@@ -13,7 +13,6 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -67,10 +66,11 @@ async def ensure_database(server_url: str, database: str) -> None:
         await conn.close()
 
 
-async def connect(url: str, application_name: str, **kwargs: Any) -> asyncpg.Connection:
-    """One dedicated connection (listeners, the group-commit writer), named for pg_stat_activity."""
+async def connect(url: str, application_name: str, **settings: str) -> asyncpg.Connection:
+    """One dedicated connection (listeners, the group-commit writers), named for
+    pg_stat_activity, with any extra PostgreSQL `settings` for its session."""
     conn = await asyncpg.connect(
-        url, server_settings={"application_name": application_name}, **kwargs
+        url, server_settings={"application_name": application_name, **settings}
     )
     await _raw_jsonb(conn)
     return conn
@@ -95,6 +95,8 @@ CONNECTION_LOST: tuple[type[BaseException], ...] = (
     asyncpg.AdminShutdownError,
     asyncpg.CannotConnectNowError,
     asyncpg.InterfaceError,
+    # A pooled connection killed while idle can surface as this on its next use.
+    asyncpg.exceptions.InternalClientError,
     ConnectionError,
     OSError,
 )

@@ -18,12 +18,12 @@ import asyncio
 import logging
 import uuid
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import asyncpg
 
-from server.db import CONNECTION_LOST
+from server.db import CONNECTION_LOST, connect
 from server.events.envelope import ANY, NO_STREAM, AppendResult, ExpectedVersion
 from server.events.errors import EventStoreError, IdempotencyConflict, WrongExpectedVersion
 
@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
 """Attempts for one batch: a lost connection or a race with another process retries it."""
+MAX_REMEMBERED_STREAMS = 100_000
+"""A writer forgets the versions it remembers past this many streams (they are re-read)."""
 
 _READ_HEADS_AND_STORED = """
 SELECT s.stream_id, coalesce(h.stream_version, 0) AS stream_version,
@@ -64,6 +66,8 @@ class Row(NamedTuple):
     actor: str | None
     causation_id: uuid.UUID | None
     correlation_id: uuid.UUID | None
+    id_supplied: bool
+    """The caller chose the id (an idempotency key), so it may be stored already."""
 
 
 @dataclass(slots=True, eq=False)
@@ -92,37 +96,86 @@ class Stats:
     largest_batch: int = 0
 
 
-@dataclass(slots=True)
 class GroupCommitter:
-    pool: asyncpg.Pool
-    max_batch: int = 1000
-    max_wait: float = 0.0
-    stats: Stats = field(default_factory=Stats)
-    _queue: deque[_Append] = field(default_factory=deque)
-    _wakeup: asyncio.Event = field(default_factory=asyncio.Event)
-    _task: asyncio.Task[None] | None = None
-    _closing: bool = False
+    """Routes each append to one of `writers` writer tasks by its stream, so one stream is
+    always written by the same writer (no in-process races) while the writers' batches overlap:
+    one prepares its batch while another waits for its commit."""
+
+    def __init__(
+        self, url: str, *, writers: int = 2, max_batch: int = 1000, max_wait: float = 0.0
+    ) -> None:
+        self.stats = Stats()
+        self._writers = [
+            _Writer(url, max_batch, max_wait, self.stats, f"learnwork-append-{n}")
+            for n in range(writers)
+        ]
+        self._closing = False
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="learnwork-group-commit")
+        for writer in self._writers:
+            writer.start()
 
     async def close(self) -> None:
         """Stop taking appends; finish the ones already queued."""
         self._closing = True
-        self._wakeup.set()
-        if self._task is not None:
-            await self._task
+        await asyncio.gather(*(writer.close() for writer in self._writers))
 
     async def append(
         self, stream_id: str, expected: ExpectedVersion, rows: list[Row]
     ) -> AppendResult:
-        if self._closing or self._task is None or self._task.done():
+        if self._closing:
+            raise EventStoreError("the event store is closed")
+        writer = self._writers[hash(stream_id) % len(self._writers)]
+        return await writer.append(_Append(stream_id, expected, rows, _new_future()))
+
+
+def _new_future() -> asyncio.Future[AppendResult]:
+    return asyncio.get_running_loop().create_future()
+
+
+class _Writer:
+    """One writer task with its own connection and queue.
+
+    A batch is at most two statements and no explicit transaction: read what the decisions
+    need, decide in Python, then one INSERT (atomic on its own). The writer remembers the last
+    version of the streams it wrote, and store-generated ids cannot be stored yet, so a batch
+    usually needs no read at all: the INSERT alone, one round trip. The remembered versions are
+    only trusted where PostgreSQL checks them: if another process appended meanwhile, the
+    (stream_id, stream_version) unique constraint refuses the INSERT and the batch is decided
+    again from fresh reads; a conflict is only ever reported from a fresh read.
+    """
+
+    def __init__(self, url: str, max_batch: int, max_wait: float, stats: Stats, name: str) -> None:
+        self._url = url
+        self._name = name
+        self._max_batch = max_batch
+        self._max_wait = max_wait
+        self._stats = stats
+        self._queue: deque[_Append] = deque()
+        self._wakeup = asyncio.Event()
+        self._conn: asyncpg.Connection | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self._heads: dict[str, int] = {}  # stream → last version, as this writer last saw it
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=self._name)
+
+    async def close(self) -> None:
+        self._closing = True
+        self._wakeup.set()
+        if self._task is not None:
+            await self._task
+        if self._conn is not None:
+            await self._conn.close()
+
+    async def append(self, append: _Append) -> AppendResult:
+        if self._task is None or self._task.done():
             raise EventStoreError("the event store is not running")
-        future = asyncio.get_running_loop().create_future()
-        self._queue.append(_Append(stream_id, expected, rows, future))
+        self._queue.append(append)
         self._wakeup.set()
         # A caller that gives up cancels its future; a batch not yet started then skips it.
-        return await future
+        return await append.future
 
     async def _run(self) -> None:
         while self._queue or not self._closing:
@@ -130,8 +183,8 @@ class GroupCommitter:
                 self._wakeup.clear()
                 await self._wakeup.wait()
                 continue
-            if self.max_wait and not self._closing:
-                await asyncio.sleep(self.max_wait)
+            if self._max_wait and not self._closing:
+                await asyncio.sleep(self._max_wait)
             batch = self._take_batch()
             if batch:
                 await self._commit(batch)
@@ -141,7 +194,7 @@ class GroupCommitter:
         size = 0
         while self._queue:
             head = self._queue[0]
-            if batch and size + len(head.rows) > self.max_batch:
+            if batch and size + len(head.rows) > self._max_batch:
                 break
             self._queue.popleft()
             if not head.future.done():
@@ -149,18 +202,29 @@ class GroupCommitter:
                 size += len(head.rows)
         return batch
 
+    async def _connection(self) -> asyncpg.Connection:
+        if self._conn is None or self._conn.is_closed():
+            # The batch statements take arrays; a generic plan spares re-planning every batch.
+            self._conn = await connect(
+                self._url, "learnwork-append", plan_cache_mode="force_generic_plan"
+            )
+        return self._conn
+
     async def _commit(self, batch: list[_Append]) -> None:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                async with self.pool.acquire() as conn:
-                    outcomes = await self._write(conn, batch)
+                # After a failed attempt nothing remembered is trusted: read everything fresh.
+                outcomes = await self._write(await self._connection(), batch, fresh=attempt > 1)
             except asyncpg.UniqueViolationError:
                 # Another process appended to one of these streams (or stored one of these ids)
-                # after we read the versions: decide again against what is there now.
-                self.stats.retries += 1
+                # since we last looked: decide again against what is there now.
+                self._stats.retries += 1
                 continue
             except CONNECTION_LOST as exc:
-                self.stats.retries += 1
+                # The INSERT may or may not have committed: the fresh retry finds out by id.
+                self._stats.retries += 1
+                if self._conn is not None:
+                    self._conn.terminate()
                 if attempt == MAX_ATTEMPTS:
                     _settle(batch, [exc] * len(batch))
                     return
@@ -182,50 +246,45 @@ class GroupCommitter:
         _settle(batch, [EventStoreError("append kept racing other writers")] * len(batch))
 
     async def _write(
-        self, conn: asyncpg.Connection, batch: list[_Append]
+        self, conn: asyncpg.Connection, batch: list[_Append], *, fresh: bool
     ) -> list[AppendResult | Exception]:
-        stream_ids = list({a.stream_id for a in batch})
-        event_ids = [row.id for a in batch for row in a.rows]
-        async with conn.transaction():
-            heads: dict[str, int] = {}
-            stored: dict[uuid.UUID, _Stored] = {}
-            for r in await conn.fetch(_READ_HEADS_AND_STORED, stream_ids, event_ids):
-                if r["event_id"] is None:
-                    heads[r["stream_id"]] = r["stream_version"]
-                else:
-                    stored[r["event_id"]] = _Stored(
-                        r["stream_id"], r["stream_version"], r["position"]
-                    )
+        streams = {a.stream_id for a in batch}
+        unknown = [s for s in streams if fresh or s not in self._heads]
+        maybe_stored = [r.id for a in batch for r in a.rows if fresh or r.id_supplied]
+        stored: dict[uuid.UUID, _Stored] = {}
+        if unknown or maybe_stored:
+            stored = await self._read(conn, unknown, maybe_stored)
+        known_fresh = set(unknown)
 
-            outcomes: list[AppendResult | Exception | int | _Accepted] = []
-            accepted_by_id: dict[uuid.UUID, int] = {}  # event id → index of the append taking it
-            columns: list[list] = [[] for _ in range(9)]
-            for index, append in enumerate(batch):
-                outcome = _decide(append, index, heads, stored, accepted_by_id)
-                outcomes.append(outcome)
-                if isinstance(outcome, _Accepted):
-                    first = outcome.first_version
-                    for offset, row in enumerate(append.rows):
-                        columns[0].append(row.id)
-                        columns[1].append(append.stream_id)
-                        columns[2].append(first + offset)
-                        columns[3].append(row.type)
-                        columns[4].append(row.schema_version)
-                        columns[5].append(row.data)
-                        columns[6].append(row.actor)
-                        columns[7].append(row.causation_id)
-                        columns[8].append(row.correlation_id)
+        decisions = _decide_batch(batch, self._heads, stored)
+        doubted = {
+            o.stream_id
+            for o in decisions.outcomes
+            if isinstance(o, WrongExpectedVersion) and o.stream_id not in known_fresh
+        }
+        if doubted:
+            # Remembered versions may be stale: confirm a conflict before reporting it.
+            await self._read(conn, list(doubted), [])
+            decisions = _decide_batch(batch, self._heads, stored)
 
-            positions: dict[uuid.UUID, int] = {}
-            if columns[0]:
-                for r in await conn.fetch(_INSERT, *columns):
+        positions: dict[uuid.UUID, int] = {}
+        if decisions.columns[0]:
+            try:
+                for r in await conn.fetch(_INSERT, *decisions.columns):
                     positions[r["event_id"]] = r["position"]
+            except asyncpg.UniqueViolationError:
+                for stream_id in streams:
+                    self._heads.pop(stream_id, None)
+                raise
+        if len(self._heads) > MAX_REMEMBERED_STREAMS:
+            self._heads.clear()
+        self._heads.update(decisions.heads)
 
-        self.stats.batches += 1
-        self.stats.events += len(positions)
-        self.stats.largest_batch = max(self.stats.largest_batch, len(positions))
+        self._stats.batches += 1
+        self._stats.events += len(positions)
+        self._stats.largest_batch = max(self._stats.largest_batch, len(positions))
         results: list[AppendResult | Exception] = []
-        for append, outcome in zip(batch, outcomes, strict=True):
+        for append, outcome in zip(batch, decisions.outcomes, strict=True):
             if isinstance(outcome, _Accepted):
                 results.append(
                     AppendResult(
@@ -240,6 +299,49 @@ class GroupCommitter:
             else:
                 results.append(outcome)
         return results
+
+    async def _read(
+        self, conn: asyncpg.Connection, stream_ids: list[str], event_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, _Stored]:
+        """Refresh the remembered versions of `stream_ids`; return which `event_ids` exist."""
+        stored: dict[uuid.UUID, _Stored] = {}
+        for r in await conn.fetch(_READ_HEADS_AND_STORED, stream_ids, event_ids):
+            if r["event_id"] is None:
+                self._heads[r["stream_id"]] = r["stream_version"]
+            else:
+                stored[r["event_id"]] = _Stored(r["stream_id"], r["stream_version"], r["position"])
+        return stored
+
+
+@dataclass(slots=True)
+class _Decisions:
+    outcomes: list[AppendResult | Exception | int | _Accepted]
+    heads: dict[str, int]  # the streams' versions once the accepted appends are written
+    columns: list[list]  # the INSERT's arrays, one per column
+
+
+def _decide_batch(
+    batch: list[_Append], known_heads: dict[str, int], stored: dict[uuid.UUID, _Stored]
+) -> _Decisions:
+    heads = {a.stream_id: known_heads[a.stream_id] for a in batch}
+    decisions = _Decisions([], heads, [[] for _ in range(9)])
+    columns = decisions.columns
+    accepted_by_id: dict[uuid.UUID, int] = {}  # event id → index of the append taking it
+    for index, append in enumerate(batch):
+        outcome = _decide(append, index, heads, stored, accepted_by_id)
+        decisions.outcomes.append(outcome)
+        if isinstance(outcome, _Accepted):
+            for offset, row in enumerate(append.rows):
+                columns[0].append(row.id)
+                columns[1].append(append.stream_id)
+                columns[2].append(outcome.first_version + offset)
+                columns[3].append(row.type)
+                columns[4].append(row.schema_version)
+                columns[5].append(row.data)
+                columns[6].append(row.actor)
+                columns[7].append(row.causation_id)
+                columns[8].append(row.correlation_id)
+    return decisions
 
 
 def _decide(

@@ -55,7 +55,8 @@ class EventStore:
         pool: asyncpg.Pool,
         registry: EventRegistry,
         *,
-        listen_url: str | None = None,
+        url: str,
+        writers: int = 2,
         max_batch: int = 1000,
         max_wait: float = 0.0,
         max_event_bytes: int = 256 * 1024,
@@ -63,17 +64,19 @@ class EventStore:
         self.pool = pool
         self.registry = registry
         self.max_event_bytes = max_event_bytes
-        self.committer = GroupCommitter(pool, max_batch=max_batch, max_wait=max_wait)
-        self.notifier = Notifier(listen_url)
+        self.committer = GroupCommitter(
+            url, writers=writers, max_batch=max_batch, max_wait=max_wait
+        )
+        self.notifier = Notifier(url)
         self._owns_pool = False
 
     @classmethod
     async def open(
         cls, url: str, registry: EventRegistry, *, pool_size: int = 10, **options: object
     ) -> EventStore:
-        """A running store with its own pool and its own LISTEN connection."""
+        """A running store with its own pool, writer connections and LISTEN connection."""
         pool = await create_pool(url, size=pool_size)
-        store = cls(pool, registry, listen_url=url, **options)  # type: ignore[arg-type]
+        store = cls(pool, registry, url=url, **options)  # type: ignore[arg-type]
         store._owns_pool = True
         await store.start()
         return store
@@ -115,9 +118,9 @@ class EventStore:
 
     def _row(self, event: NewEvent | Event, field: str) -> Row:
         if isinstance(event, NewEvent):
-            data, event_id, metadata = event.data, event.id or uuid.uuid4(), event.metadata
+            data, event_id, metadata = event.data, event.id, event.metadata
         else:
-            data, event_id, metadata = event, uuid.uuid4(), NO_METADATA
+            data, event_id, metadata = event, None, NO_METADATA
         if not isinstance(data, Event):
             raise InvalidAppend(f"{field}.data", "not an event: expected an Event struct")
         encoded = self.registry.encode(data, f"{field}.data")
@@ -126,13 +129,14 @@ class EventStore:
         if metadata.actor is not None and not _is_clean_text(metadata.actor, 400):
             raise InvalidAppend(f"{field}.metadata.actor", "must be 1–400 printable characters")
         return Row(
-            id=event_id,
+            id=event_id or uuid.uuid4(),
             type=self.registry.name_of(data),
             schema_version=type(data).schema_version,
             data=encoded,
             actor=metadata.actor,
             causation_id=metadata.causation_id,
             correlation_id=metadata.correlation_id,
+            id_supplied=event_id is not None,
         )
 
     # -- reading ---------------------------------------------------------------------------

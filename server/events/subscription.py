@@ -27,7 +27,7 @@ CHANNEL = "learnwork_events"
 class Notifier:
     """Holds the LISTEN connection and fans wake-ups out to subscriptions; reconnects."""
 
-    def __init__(self, url: str | None) -> None:
+    def __init__(self, url: str) -> None:
         self._url = url
         self._waiters: set[asyncio.Event] = set()
         self._lost = asyncio.Event()
@@ -35,8 +35,7 @@ class Notifier:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        if self._url is not None:
-            self._task = asyncio.create_task(self._keep_listening(), name="learnwork-listen")
+        self._task = asyncio.create_task(self._keep_listening(), name="learnwork-listen")
 
     async def close(self) -> None:
         if self._task is not None:
@@ -59,7 +58,6 @@ class Notifier:
             waiter.set()
 
     async def _keep_listening(self) -> None:
-        assert self._url is not None
         delay = 0.05
         while True:
             try:

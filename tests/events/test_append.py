@@ -136,7 +136,7 @@ async def test_reusing_some_ids_in_another_append_is_refused(store, db) -> None:
 
 async def test_one_conflict_in_a_batch_does_not_fail_the_others(database_url, db) -> None:
     # A 50 ms gathering window puts every append below into one batch.
-    store = await EventStore.open(database_url, SAMPLE_REGISTRY, max_wait=0.05)
+    store = await EventStore.open(database_url, SAMPLE_REGISTRY, writers=1, max_wait=0.05)
     try:
         await store.append("taken", [note("first")], NO_STREAM)
         reused = uuid.uuid4()
@@ -160,7 +160,7 @@ async def test_one_conflict_in_a_batch_does_not_fail_the_others(database_url, db
 
 
 async def test_appends_to_one_stream_in_one_batch_get_consecutive_versions(database_url, db):
-    store = await EventStore.open(database_url, SAMPLE_REGISTRY, max_wait=0.05)
+    store = await EventStore.open(database_url, SAMPLE_REGISTRY, writers=1, max_wait=0.05)
     try:
         results = await asyncio.gather(
             *(store.append("busy", [note(f"{i}a"), note(f"{i}b")]) for i in range(10))
@@ -189,9 +189,30 @@ async def test_a_caller_that_gives_up_before_its_batch_writes_nothing(database_u
 
 
 async def test_closing_the_store_finishes_queued_appends(database_url, db) -> None:
-    store = await EventStore.open(database_url, SAMPLE_REGISTRY, max_wait=0.05)
+    store = await EventStore.open(database_url, SAMPLE_REGISTRY, writers=1, max_wait=0.05)
     pending = [asyncio.create_task(store.append(f"s{i}", [note("x")])) for i in range(5)]
     await asyncio.sleep(0)
     await store.close()
     assert all(isinstance(t.result(), AppendResult) for t in pending)
     assert await db.fetchval("SELECT count(*) FROM events") == 5
+
+
+async def test_a_stream_moved_on_by_another_process_is_not_a_false_conflict(database_url, db):
+    """Each writer remembers the versions it wrote; another process appending must neither
+    make this one report a conflict that is not there nor lose its append."""
+    here, elsewhere = (await EventStore.open(database_url, SAMPLE_REGISTRY) for _ in range(2))
+    try:
+        await here.append("shared", [note("1")], NO_STREAM)  # `here` now remembers version 1
+        await elsewhere.append("shared", [note("2")], 1)
+        exact = await here.append("shared", [note("3")], 2)
+        assert (exact.first_version, exact.last_version) == (3, 3)
+        await elsewhere.append("shared", [note("4")], 3)
+        anywhere = await here.append("shared", [note("5")], ANY)
+        assert anywhere.first_version == 5
+        with pytest.raises(WrongExpectedVersion) as stale:
+            await elsewhere.append("shared", [note("x")], 4)
+        assert stale.value.actual == 5
+        assert [r["stream_version"] for r in await stream_rows(db, "shared")] == [1, 2, 3, 4, 5]
+    finally:
+        await here.close()
+        await elsewhere.close()

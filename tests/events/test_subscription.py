@@ -10,7 +10,7 @@ from tests.events.sample_events import Noted
 KILL_LEARNWORK_BACKENDS = """
 SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
  WHERE datname = current_database() AND pid <> pg_backend_pid()
-   AND application_name IN ('learnwork', 'learnwork-listen')
+   AND application_name IN ('learnwork', 'learnwork-listen', 'learnwork-append')
 """
 
 
