@@ -21,7 +21,6 @@ import uuid
 import asyncpg
 
 from server.db import connect, embedded_postgres, ensure_database, with_database
-from server.events import NewEvent
 from server.events.store import EventStore
 from server.events.types import REGISTRY, MemberRegistered
 from server.migrations import migrate

@@ -200,7 +200,8 @@ async def test_closing_the_store_finishes_queued_appends(database_url, db) -> No
 async def test_a_stream_moved_on_by_another_process_is_not_a_false_conflict(database_url, db):
     """Each writer remembers the versions it wrote; another process appending must neither
     make this one report a conflict that is not there nor lose its append."""
-    here, elsewhere = (await EventStore.open(database_url, SAMPLE_REGISTRY) for _ in range(2))
+    here = await EventStore.open(database_url, SAMPLE_REGISTRY)
+    elsewhere = await EventStore.open(database_url, SAMPLE_REGISTRY)
     try:
         await here.append("shared", [note("1")], NO_STREAM)  # `here` now remembers version 1
         await elsewhere.append("shared", [note("2")], 1)
