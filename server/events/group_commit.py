@@ -79,13 +79,20 @@ class _Append:
 
 
 class _Accepted(NamedTuple):
+    """To be written by this batch, from this version on."""
+
     first_version: int
 
 
-class _Stored(NamedTuple):
+class _Replay(NamedTuple):
+    """Every id is already known in this stream: answer with where those events are."""
+
+
+class _Known(NamedTuple):
+    """Where an event id is: stored before this batch, or accepted earlier in it."""
+
     stream_id: str
     stream_version: int
-    position: int
 
 
 @dataclass(slots=True)
@@ -251,10 +258,11 @@ class _Writer:
         streams = {a.stream_id for a in batch}
         unknown = [s for s in streams if fresh or s not in self._heads]
         maybe_stored = [r.id for a in batch for r in a.rows if fresh or r.id_supplied]
-        stored: dict[uuid.UUID, _Stored] = {}
+        stored: dict[uuid.UUID, tuple[_Known, int]] = {}
         if unknown or maybe_stored:
             stored = await self._read(conn, unknown, maybe_stored)
         known_fresh = set(unknown)
+        positions = {event_id: position for event_id, (_, position) in stored.items()}
 
         decisions = _decide_batch(batch, self._heads, stored)
         doubted = {
@@ -267,11 +275,12 @@ class _Writer:
             await self._read(conn, list(doubted), [])
             decisions = _decide_batch(batch, self._heads, stored)
 
-        positions: dict[uuid.UUID, int] = {}
+        written = 0
         if decisions.columns[0]:
             try:
                 for r in await conn.fetch(_INSERT, *decisions.columns):
                     positions[r["event_id"]] = r["position"]
+                    written += 1
             except asyncpg.UniqueViolationError:
                 for stream_id in streams:
                     self._heads.pop(stream_id, None)
@@ -281,54 +290,62 @@ class _Writer:
         self._heads.update(decisions.heads)
 
         self._stats.batches += 1
-        self._stats.events += len(positions)
-        self._stats.largest_batch = max(self._stats.largest_batch, len(positions))
+        self._stats.events += written
+        self._stats.largest_batch = max(self._stats.largest_batch, written)
         results: list[AppendResult | Exception] = []
         for append, outcome in zip(batch, decisions.outcomes, strict=True):
-            if isinstance(outcome, _Accepted):
-                results.append(
-                    AppendResult(
-                        stream_id=append.stream_id,
-                        positions=[positions[row.id] for row in append.rows],
-                        first_version=outcome.first_version,
-                        last_version=outcome.first_version + len(append.rows) - 1,
-                    )
-                )
-            elif isinstance(outcome, int):
-                results.append(results[outcome])  # the same ids as an earlier append in the batch
-            else:
+            if isinstance(outcome, Exception):
                 results.append(outcome)
+                continue
+            ids = [row.id for row in append.rows]
+            results.append(
+                AppendResult(
+                    stream_id=append.stream_id,
+                    positions=[positions[i] for i in ids],
+                    first_version=decisions.known[ids[0]].stream_version,
+                    last_version=decisions.known[ids[-1]].stream_version,
+                )
+            )
         return results
 
     async def _read(
         self, conn: asyncpg.Connection, stream_ids: list[str], event_ids: list[uuid.UUID]
-    ) -> dict[uuid.UUID, _Stored]:
-        """Refresh the remembered versions of `stream_ids`; return which `event_ids` exist."""
-        stored: dict[uuid.UUID, _Stored] = {}
+    ) -> dict[uuid.UUID, tuple[_Known, int]]:
+        """Refresh the remembered versions of `stream_ids`; return where those of `event_ids`
+        that are stored already are, and their positions."""
+        stored: dict[uuid.UUID, tuple[_Known, int]] = {}
         for r in await conn.fetch(_READ_HEADS_AND_STORED, stream_ids, event_ids):
             if r["event_id"] is None:
                 self._heads[r["stream_id"]] = r["stream_version"]
             else:
-                stored[r["event_id"]] = _Stored(r["stream_id"], r["stream_version"], r["position"])
+                known = _Known(r["stream_id"], r["stream_version"])
+                stored[r["event_id"]] = (known, r["position"])
         return stored
 
 
 @dataclass(slots=True)
 class _Decisions:
-    outcomes: list[AppendResult | Exception | int | _Accepted]
+    outcomes: list[Exception | _Accepted | _Replay]
     heads: dict[str, int]  # the streams' versions once the accepted appends are written
+    known: dict[uuid.UUID, _Known]  # every id stored before or accepted by this batch
     columns: list[list]  # the INSERT's arrays, one per column
 
 
 def _decide_batch(
-    batch: list[_Append], known_heads: dict[str, int], stored: dict[uuid.UUID, _Stored]
+    batch: list[_Append],
+    known_heads: dict[str, int],
+    stored: dict[uuid.UUID, tuple[_Known, int]],
 ) -> _Decisions:
-    heads = {a.stream_id: known_heads[a.stream_id] for a in batch}
-    decisions = _Decisions([], heads, [[] for _ in range(9)])
+    """Decide every append in order, as if each were committed before the next is decided."""
+    decisions = _Decisions(
+        outcomes=[],
+        heads={a.stream_id: known_heads[a.stream_id] for a in batch},
+        known={event_id: known for event_id, (known, _) in stored.items()},
+        columns=[[] for _ in range(9)],
+    )
     columns = decisions.columns
-    accepted_by_id: dict[uuid.UUID, int] = {}  # event id → index of the append taking it
-    for index, append in enumerate(batch):
-        outcome = _decide(append, index, heads, stored, accepted_by_id)
+    for append in batch:
+        outcome = _decide(append, decisions.heads, decisions.known)
         decisions.outcomes.append(outcome)
         if isinstance(outcome, _Accepted):
             for offset, row in enumerate(append.rows):
@@ -345,34 +362,17 @@ def _decide_batch(
 
 
 def _decide(
-    append: _Append,
-    index: int,
-    heads: dict[str, int],
-    stored: dict[uuid.UUID, _Stored],
-    accepted_by_id: dict[uuid.UUID, int],
-) -> AppendResult | Exception | int | _Accepted:
-    """_Accepted: written by this batch (heads advanced). int: the same ids as that earlier
-    append of the batch. Otherwise the caller's final outcome."""
+    append: _Append, heads: dict[str, int], known: dict[uuid.UUID, _Known]
+) -> Exception | _Accepted | _Replay:
+    """One append against the streams' versions and the ids known so far (both advanced when
+    the append is accepted)."""
     ids = [row.id for row in append.rows]
-    found = [stored.get(i) for i in ids]
-    if all(found):
-        if all(f.stream_id == append.stream_id for f in found):  # type: ignore[union-attr]
-            return AppendResult(
-                stream_id=append.stream_id,
-                positions=[f.position for f in found],  # type: ignore[union-attr]
-                first_version=found[0].stream_version,  # type: ignore[union-attr]
-                last_version=found[-1].stream_version,  # type: ignore[union-attr]
-            )
-        return IdempotencyConflict(append.stream_id, ids)
+    found = [known.get(i) for i in ids]
     if any(found):
-        reused = [i for i, f in zip(ids, found, strict=True) if f]
+        if all(f is not None and f.stream_id == append.stream_id for f in found):
+            return _Replay()
+        reused = [i for i, f in zip(ids, found, strict=True) if f is not None]
         return IdempotencyConflict(append.stream_id, reused)
-    owners = {accepted_by_id.get(i) for i in ids}
-    if owners != {None}:
-        (owner,) = owners if len(owners) == 1 else (None,)
-        if owner is not None and _same_append(append, ids, accepted_by_id, owner):
-            return owner
-        return IdempotencyConflict(append.stream_id, [i for i in ids if i in accepted_by_id])
     current = heads[append.stream_id]
     expected = append.expected
     if not (
@@ -382,16 +382,9 @@ def _decide(
     ):
         return WrongExpectedVersion(append.stream_id, expected, current)
     heads[append.stream_id] = current + len(ids)
-    for i in ids:
-        accepted_by_id[i] = index
+    for offset, event_id in enumerate(ids):
+        known[event_id] = _Known(append.stream_id, current + 1 + offset)
     return _Accepted(current + 1)
-
-
-def _same_append(
-    append: _Append, ids: list[uuid.UUID], accepted_by_id: dict[uuid.UUID, int], owner: int
-) -> bool:
-    owned = [i for i, o in accepted_by_id.items() if o == owner]
-    return owned == ids
 
 
 def _settle(batch: list[_Append], outcomes: list) -> None:
