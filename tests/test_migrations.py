@@ -51,3 +51,19 @@ async def test_an_applied_migration_that_was_edited_is_reported(empty_database_u
 def test_migration_files_are_numbered_without_gaps() -> None:
     versions = [m.version for m in migrations.available()]
     assert versions == list(range(1, len(versions) + 1))
+
+
+def test_learnwork_migrate_uses_the_configured_database(empty_database_url, monkeypatch) -> None:
+    from server.cli import main
+
+    monkeypatch.setenv("LEARNWORK_DATABASE_URL", empty_database_url)
+    assert main(["migrate"]) == 0
+
+    async def versions() -> list[int]:
+        conn = await connect(empty_database_url, "learnwork-test")
+        try:
+            return [r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")]
+        finally:
+            await conn.close()
+
+    assert asyncio.run(versions()) == [m.version for m in migrations.available()]
