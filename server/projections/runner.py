@@ -1,0 +1,285 @@
+"""The projection runner: feeds the event log to read models, each exactly once.
+
+A projection owns its tables and says how events change them (`apply`). The runner reads the log
+from the projection's checkpoint and, for every batch, in ONE transaction: locks the checkpoint
+row, checks it is where this runner left it, applies the batch and advances the checkpoint. A
+crash anywhere rolls back both, so an event is never applied twice nor skipped.
+
+Across processes, a session advisory lock per projection makes one runner the active one; the
+others wait to take over. The checkpoint row lock is the second fence: even a runner that lost
+its advisory lock without noticing finds the checkpoint moved and applies nothing.
+
+A projection that raises on an event stops: the events before it are applied, the failing
+event's position and error are recorded (`status()`), and it resumes from there once restarted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+import asyncpg
+
+from server.db import CONNECTION_LOST, connect
+from server.events.envelope import RecordedEvent
+from server.events.store import EventStore
+
+log = logging.getLogger(__name__)
+
+_LOCK_CHECKPOINT = "SELECT position FROM projection_checkpoints WHERE name = $1 FOR UPDATE"
+
+
+class Projection:
+    """A read model. Subclasses set `name`, optionally `event_types`, and implement `apply`."""
+
+    name: ClassVar[str]
+    event_types: ClassVar[frozenset[str] | None] = None
+    """The event types it reads; None for all. Other events only advance its checkpoint."""
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
+        """Write the effects of `events` with `conn`, inside the runner's transaction. Must not
+        commit, and must not depend on anything but the events and its own tables."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectionStatus:
+    name: str
+    position: int
+    lag: int  # positions in the log after `position` (holes left by failed appends count)
+    failed_position: int | None
+    error: str | None
+
+
+class ProjectionFailed(Exception):
+    def __init__(self, name: str, position: int, error: BaseException) -> None:
+        super().__init__(f"projection {name} failed on the event at position {position}: {error}")
+        self.name = name
+        self.position = position
+
+
+class ProjectionRunner:
+    def __init__(
+        self,
+        store: EventStore,
+        url: str,
+        projections: Sequence[Projection],
+        *,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+    ) -> None:
+        names = [p.name for p in projections]
+        if len(set(names)) != len(names):
+            raise ValueError(f"two projections share a name: {names}")
+        self.store = store
+        self.projections = {p.name: p for p in projections}
+        self._url = url
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # -- stepping (tests, rebuild tools) ----------------------------------------------------
+
+    async def run_once(self, name: str) -> int:
+        """Apply the next batch to one projection; return how many events it covered."""
+        projection = self.projections[name]
+        position = await self._checkpoint(name)
+        batch = await self.store.read_all(position, self._batch_size)
+        if batch:
+            await self._apply_or_pin(projection, position, batch)
+        return len(batch)
+
+    async def catch_up(self, name: str | None = None) -> None:
+        """Apply everything in the log now to one projection (or all), then return."""
+        for each in [name] if name else list(self.projections):
+            while await self.run_once(each):
+                pass
+
+    # -- running ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        for projection in self.projections.values():
+            task = asyncio.create_task(self._keep_running(projection), name=projection.name)
+            self._tasks.append(task)
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, ProjectionFailed):
+                await task
+        self._tasks.clear()
+
+    async def _keep_running(self, projection: Projection) -> None:
+        delay = 0.05
+        while True:
+            try:
+                await self._run_while_leader(projection)
+            except ProjectionFailed:
+                raise  # recorded in its status; needs a fix and a restart
+            except CONNECTION_LOST as exc:
+                log.warning("projection %s: connection lost (%s); restarting", projection.name, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _run_while_leader(self, projection: Projection) -> None:
+        lock_conn = await connect(self._url, f"learnwork-projection-{projection.name}")
+        try:
+            key = _lock_key(projection.name)
+            # Another process runs it: stand by, asking the database (no local event to wait on).
+            while not await lock_conn.fetchval(  # noqa: ASYNC110
+                "SELECT pg_try_advisory_lock($1)", key
+            ):
+                await asyncio.sleep(self._poll_interval)
+            position = await self._checkpoint(projection.name)
+            subscription = self.store.subscribe(
+                position, batch_size=self._batch_size, poll_interval=self._poll_interval
+            )
+            try:
+                async for batch in subscription:
+                    if lock_conn.is_closed():
+                        return  # the lock went with its connection: compete for it again
+                    if not await self._apply_or_pin(projection, position, batch):
+                        return  # someone else moved the checkpoint: start again from it
+                    position = batch[-1].position
+            finally:
+                await subscription.aclose()
+        finally:
+            if not lock_conn.is_closed():
+                await lock_conn.close()  # releases the advisory lock
+
+    # -- applying --------------------------------------------------------------------------
+
+    async def _apply_or_pin(
+        self, projection: Projection, position: int, batch: list[RecordedEvent]
+    ) -> bool:
+        """Apply a batch; if it fails, find and record the failing event, then raise."""
+        try:
+            return await self._apply(projection, position, batch)
+        except CONNECTION_LOST:
+            raise
+        except Exception:
+            if len(batch) == 1:
+                raise
+        for event in batch:  # one by one: everything before the culprit lands
+            if not await self._apply(projection, position, [event]):
+                return False
+            position = event.position
+        return True
+
+    async def _apply(
+        self, projection: Projection, position: int, batch: list[RecordedEvent]
+    ) -> bool:
+        relevant = batch
+        if projection.event_types is not None:
+            relevant = [e for e in batch if e.type in projection.event_types]
+        async with self.store.pool.acquire() as conn:
+            try:
+                async with conn.transaction():
+                    current = await conn.fetchval(_LOCK_CHECKPOINT, projection.name)
+                    if current is None:
+                        # No row to lock yet. Create it (a concurrent creator makes this wait for
+                        # its commit), then lock it: never treat a missing row as "at 0".
+                        await conn.execute(
+                            "INSERT INTO projection_checkpoints (name) VALUES ($1)"
+                            " ON CONFLICT DO NOTHING",
+                            projection.name,
+                        )
+                        current = await conn.fetchval(_LOCK_CHECKPOINT, projection.name)
+                    if current != position:
+                        return False
+                    if relevant:
+                        await projection.apply(conn, relevant)
+                    await conn.execute(
+                        "UPDATE projection_checkpoints SET position = $2, updated_at = now(),"
+                        " failed_position = NULL, error = NULL WHERE name = $1",
+                        projection.name,
+                        batch[-1].position,
+                    )
+            except CONNECTION_LOST:
+                raise
+            except Exception as exc:
+                if len(batch) == 1:
+                    await self._record_failure(conn, projection.name, batch[0].position, exc)
+                    raise ProjectionFailed(projection.name, batch[0].position, exc) from exc
+                raise
+        return True
+
+    async def _record_failure(
+        self, conn: asyncpg.Connection, name: str, position: int, exc: BaseException
+    ) -> None:
+        log.error("projection %s stopped at the event at position %d: %r", name, position, exc)
+        await conn.execute(
+            "INSERT INTO projection_checkpoints (name, failed_position, error)"
+            " VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE"
+            " SET failed_position = $2, error = $3, updated_at = now()",
+            name,
+            position,
+            f"{type(exc).__name__}: {exc}",
+        )
+
+    # -- reading positions -----------------------------------------------------------------
+
+    async def _checkpoint(self, name: str) -> int:
+        async with self.store.pool.acquire() as conn:
+            position = await conn.fetchval(
+                "SELECT position FROM projection_checkpoints WHERE name = $1", name
+            )
+        return position or 0
+
+    async def status(self) -> list[ProjectionStatus]:
+        async with self.store.pool.acquire() as conn:
+            rows = {
+                r["name"]: r
+                for r in await conn.fetch(
+                    "SELECT name, position, failed_position, error FROM projection_checkpoints"
+                    " WHERE name = ANY($1::text[])",
+                    list(self.projections),
+                )
+            }
+            last = await conn.fetchval("SELECT coalesce(max(position), 0) FROM events")
+        statuses = []
+        for name in self.projections:
+            row = rows.get(name)
+            position = row["position"] if row else 0
+            statuses.append(
+                ProjectionStatus(
+                    name=name,
+                    position=position,
+                    lag=max(0, last - position),
+                    failed_position=row["failed_position"] if row else None,
+                    error=row["error"] if row else None,
+                )
+            )
+        return statuses
+
+    async def wait_for(self, position: int, names: Sequence[str] = ()) -> None:
+        """Return once the projections (all by default) have passed `position`, so a reader sees
+        its own writes. Bound it with `asyncio.timeout()`; it checks the database, so it works
+        whichever process runs the projections."""
+        wanted = list(names or self.projections)
+        delay = 0.002
+        while True:
+            async with self.store.pool.acquire() as conn:
+                behind = await conn.fetchval(
+                    "SELECT count(*) FROM unnest($1::text[]) AS w(name)"
+                    " LEFT JOIN projection_checkpoints c USING (name)"
+                    " WHERE coalesce(c.position, 0) < $2",
+                    wanted,
+                    position,
+                )
+            if behind == 0:
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.05)
+
+
+def _lock_key(name: str) -> int:
+    """A stable 64-bit advisory lock key per projection name."""
+    digest = hashlib.blake2b(f"learnwork.projection.{name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
