@@ -4,7 +4,15 @@ Import the store from `server.events.store`; this package's top level holds only
 domain may use (types, the envelope, errors), so importing it never loads asyncpg.
 """
 
-from server.events.envelope import ANY, NO_STREAM, AppendResult, Metadata, NewEvent, RecordedEvent
+from server.events.envelope import (
+    ANY,
+    NO_STREAM,
+    AppendResult,
+    Metadata,
+    NewEvent,
+    RecordedEvent,
+    StreamAppend,
+)
 from server.events.errors import (
     EventStoreError,
     EventTooLarge,
@@ -32,6 +40,7 @@ __all__ = [
     "Metadata",
     "NewEvent",
     "RecordedEvent",
+    "StreamAppend",
     "UnknownEventType",
     "WrongExpectedVersion",
 ]

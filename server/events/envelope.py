@@ -41,6 +41,14 @@ class NewEvent(msgspec.Struct, frozen=True):
     metadata: Metadata = NO_METADATA
 
 
+class StreamAppend(msgspec.Struct, frozen=True):
+    """One stream's share of a multi-stream append (`EventStore.append_all`)."""
+
+    stream_id: str
+    events: list[NewEvent | Event]
+    expected_version: ExpectedVersion = ANY
+
+
 class RecordedEvent(msgspec.Struct, frozen=True):
     """An event as stored: `data` is always the current schema version (upcast on read)."""
 

@@ -70,18 +70,31 @@ class Row(NamedTuple):
     """The caller chose the id (an idempotency key), so it may be stored already."""
 
 
-@dataclass(slots=True, eq=False)
-class _Append:
+@dataclass(slots=True)
+class Part:
+    """Events for one stream, written only if the stream is at `expected`."""
+
     stream_id: str
     expected: ExpectedVersion
     rows: list[Row]
-    future: asyncio.Future[AppendResult]
+
+
+@dataclass(slots=True, eq=False)
+class _Append:
+    """One caller's append: one part per stream, all written together or none."""
+
+    parts: list[Part]
+    future: asyncio.Future[list[AppendResult]]
+
+    @property
+    def size(self) -> int:
+        return sum(len(part.rows) for part in self.parts)
 
 
 class _Accepted(NamedTuple):
-    """To be written by this batch, from this version on."""
+    """To be written by this batch; each part from this version on."""
 
-    first_version: int
+    first_versions: list[int]
 
 
 class _Replay(NamedTuple):
@@ -127,16 +140,17 @@ class GroupCommitter:
         self._closing = True
         await asyncio.gather(*(writer.close() for writer in self._writers))
 
-    async def append(
-        self, stream_id: str, expected: ExpectedVersion, rows: list[Row]
-    ) -> AppendResult:
+    async def append(self, parts: list[Part]) -> list[AppendResult]:
+        """Write every part atomically; one result per part, in order."""
         if self._closing:
             raise EventStoreError("the event store is closed")
-        writer = self._writers[hash(stream_id) % len(self._writers)]
-        return await writer.append(_Append(stream_id, expected, rows, _new_future()))
+        # By the first stream: a multi-stream append may share a stream with another writer's
+        # appends; the unique constraints then settle the race (see _Writer).
+        writer = self._writers[hash(parts[0].stream_id) % len(self._writers)]
+        return await writer.append(_Append(parts, _new_future()))
 
 
-def _new_future() -> asyncio.Future[AppendResult]:
+def _new_future() -> asyncio.Future[list[AppendResult]]:
     return asyncio.get_running_loop().create_future()
 
 
@@ -176,7 +190,7 @@ class _Writer:
         if self._conn is not None:
             await self._conn.close()
 
-    async def append(self, append: _Append) -> AppendResult:
+    async def append(self, append: _Append) -> list[AppendResult]:
         if self._task is None or self._task.done():
             raise EventStoreError("the event store is not running")
         self._queue.append(append)
@@ -201,12 +215,12 @@ class _Writer:
         size = 0
         while self._queue:
             head = self._queue[0]
-            if batch and size + len(head.rows) > self._max_batch:
+            if batch and size + head.size > self._max_batch:
                 break
             self._queue.popleft()
             if not head.future.done():
                 batch.append(head)
-                size += len(head.rows)
+                size += head.size
         return batch
 
     async def _connection(self) -> asyncpg.Connection:
@@ -254,10 +268,12 @@ class _Writer:
 
     async def _write(
         self, conn: asyncpg.Connection, batch: list[_Append], *, fresh: bool
-    ) -> list[AppendResult | Exception]:
-        streams = {a.stream_id for a in batch}
+    ) -> list[list[AppendResult] | Exception]:
+        streams = {part.stream_id for a in batch for part in a.parts}
         unknown = [s for s in streams if fresh or s not in self._heads]
-        maybe_stored = [r.id for a in batch for r in a.rows if fresh or r.id_supplied]
+        maybe_stored = [
+            r.id for a in batch for part in a.parts for r in part.rows if fresh or r.id_supplied
+        ]
         stored: dict[uuid.UUID, tuple[_Known, int]] = {}
         if unknown or maybe_stored:
             stored = await self._read(conn, unknown, maybe_stored)
@@ -292,20 +308,12 @@ class _Writer:
         self._stats.batches += 1
         self._stats.events += written
         self._stats.largest_batch = max(self._stats.largest_batch, written)
-        results: list[AppendResult | Exception] = []
+        results: list[list[AppendResult] | Exception] = []
         for append, outcome in zip(batch, decisions.outcomes, strict=True):
             if isinstance(outcome, Exception):
                 results.append(outcome)
                 continue
-            ids = [row.id for row in append.rows]
-            results.append(
-                AppendResult(
-                    stream_id=append.stream_id,
-                    positions=[positions[i] for i in ids],
-                    first_version=decisions.known[ids[0]].stream_version,
-                    last_version=decisions.known[ids[-1]].stream_version,
-                )
-            )
+            results.append([_result(part, positions, decisions.known) for part in append.parts])
         return results
 
     async def _read(
@@ -339,7 +347,7 @@ def _decide_batch(
     """Decide every append in order, as if each were committed before the next is decided."""
     decisions = _Decisions(
         outcomes=[],
-        heads={a.stream_id: known_heads[a.stream_id] for a in batch},
+        heads={part.stream_id: known_heads[part.stream_id] for a in batch for part in a.parts},
         known={event_id: known for event_id, (known, _) in stored.items()},
         columns=[[] for _ in range(9)],
     )
@@ -347,11 +355,13 @@ def _decide_batch(
     for append in batch:
         outcome = _decide(append, decisions.heads, decisions.known)
         decisions.outcomes.append(outcome)
-        if isinstance(outcome, _Accepted):
-            for offset, row in enumerate(append.rows):
+        if not isinstance(outcome, _Accepted):
+            continue
+        for part, first in zip(append.parts, outcome.first_versions, strict=True):
+            for offset, row in enumerate(part.rows):
                 columns[0].append(row.id)
-                columns[1].append(append.stream_id)
-                columns[2].append(outcome.first_version + offset)
+                columns[1].append(part.stream_id)
+                columns[2].append(first + offset)
                 columns[3].append(row.type)
                 columns[4].append(row.schema_version)
                 columns[5].append(row.data)
@@ -364,27 +374,45 @@ def _decide_batch(
 def _decide(
     append: _Append, heads: dict[str, int], known: dict[uuid.UUID, _Known]
 ) -> Exception | _Accepted | _Replay:
-    """One append against the streams' versions and the ids known so far (both advanced when
-    the append is accepted)."""
-    ids = [row.id for row in append.rows]
-    found = [known.get(i) for i in ids]
+    """One append against the streams' versions and the ids known so far (both advanced only
+    when every part of the append is accepted)."""
+    placed = [(part.stream_id, row.id) for part in append.parts for row in part.rows]
+    found = [known.get(event_id) for _, event_id in placed]
     if any(found):
-        if all(f is not None and f.stream_id == append.stream_id for f in found):
+        if all(f is not None and f.stream_id == s for (s, _), f in zip(placed, found, strict=True)):
             return _Replay()
-        reused = [i for i, f in zip(ids, found, strict=True) if f is not None]
-        return IdempotencyConflict(append.stream_id, reused)
-    current = heads[append.stream_id]
-    expected = append.expected
-    if not (
-        expected == ANY
-        or (expected == NO_STREAM and current == 0)
-        or (isinstance(expected, int) and expected == current)
-    ):
-        return WrongExpectedVersion(append.stream_id, expected, current)
-    heads[append.stream_id] = current + len(ids)
-    for offset, event_id in enumerate(ids):
-        known[event_id] = _Known(append.stream_id, current + 1 + offset)
-    return _Accepted(current + 1)
+        reused = [i for (_, i), f in zip(placed, found, strict=True) if f is not None]
+        return IdempotencyConflict(append.parts[0].stream_id, reused)
+    moved: dict[str, int] = {}
+    first_versions = []
+    for part in append.parts:
+        current = moved.get(part.stream_id, heads[part.stream_id])
+        expected = part.expected
+        if not (
+            expected == ANY
+            or (expected == NO_STREAM and current == 0)
+            or (isinstance(expected, int) and expected == current)
+        ):
+            return WrongExpectedVersion(part.stream_id, expected, current)
+        first_versions.append(current + 1)
+        moved[part.stream_id] = current + len(part.rows)
+    heads.update(moved)
+    for part, first in zip(append.parts, first_versions, strict=True):
+        for offset, row in enumerate(part.rows):
+            known[row.id] = _Known(part.stream_id, first + offset)
+    return _Accepted(first_versions)
+
+
+def _result(
+    part: Part, positions: dict[uuid.UUID, int], known: dict[uuid.UUID, _Known]
+) -> AppendResult:
+    ids = [row.id for row in part.rows]
+    return AppendResult(
+        stream_id=part.stream_id,
+        positions=[positions[i] for i in ids],
+        first_version=known[ids[0]].stream_version,
+        last_version=known[ids[-1]].stream_version,
+    )
 
 
 def _settle(batch: list[_Append], outcomes: list) -> None:

@@ -25,9 +25,10 @@ from server.events.envelope import (
     Metadata,
     NewEvent,
     RecordedEvent,
+    StreamAppend,
 )
 from server.events.errors import EventTooLarge, InvalidAppend, InvalidStreamId
-from server.events.group_commit import GroupCommitter, Row
+from server.events.group_commit import GroupCommitter, Part, Row
 from server.events.registry import Event, EventRegistry
 from server.events.subscription import Notifier, subscribe
 
@@ -105,16 +106,47 @@ class EventStore:
         on; nothing written) or IdempotencyConflict. Events whose ids are all stored already
         return their original positions and write nothing.
         """
-        _check_stream_id(stream_id)
-        _check_expected(expected_version)
+        part = self._part(stream_id, events, expected_version, "")
+        _check_unique_ids([part], "events")
+        [result] = await self.committer.append([part])
+        return result
+
+    async def append_all(self, appends: Sequence[StreamAppend]) -> list[AppendResult]:
+        """Append to several streams in one transaction: all of it is written, or none.
+
+        This is how an invariant that spans aggregates is kept without a read model: e.g.
+        registering a member also appends to `handle-<handle>` expecting NO_STREAM, so a taken
+        handle fails the whole registration. One result per StreamAppend, in order. Raises as
+        `append` does; a WrongExpectedVersion names the stream that did not match.
+        """
+        if not appends:
+            raise InvalidAppend("appends", "at least one stream append is needed")
+        parts = [
+            self._part(a.stream_id, a.events, a.expected_version, f"appends[{i}].")
+            for i, a in enumerate(appends)
+        ]
+        if sum(len(part.rows) for part in parts) > MAX_EVENTS_PER_APPEND:
+            raise InvalidAppend("appends", f"at most {MAX_EVENTS_PER_APPEND} events per append")
+        _check_unique_ids(parts, "appends")
+        return await self.committer.append(parts)
+
+    def _part(
+        self,
+        stream_id: str,
+        events: Sequence[NewEvent | Event],
+        expected_version: ExpectedVersion,
+        prefix: str,
+    ) -> Part:
+        _check_stream_id(stream_id, f"{prefix}stream_id")
+        _check_expected(expected_version, f"{prefix}expected_version")
         if not events:
-            raise InvalidAppend("events", "at least one event is needed")
+            raise InvalidAppend(f"{prefix}events", "at least one event is needed")
         if len(events) > MAX_EVENTS_PER_APPEND:
-            raise InvalidAppend("events", f"at most {MAX_EVENTS_PER_APPEND} events per append")
-        rows = [self._row(event, f"events[{i}]") for i, event in enumerate(events)]
-        if len({row.id for row in rows}) != len(rows):
-            raise InvalidAppend("events", "the same event id appears twice in one append")
-        return await self.committer.append(stream_id, expected_version, rows)
+            raise InvalidAppend(
+                f"{prefix}events", f"at most {MAX_EVENTS_PER_APPEND} events per append"
+            )
+        rows = [self._row(event, f"{prefix}events[{i}]") for i, event in enumerate(events)]
+        return Part(stream_id, expected_version, rows)
 
     def _row(self, event: NewEvent | Event, field: str) -> Row:
         if isinstance(event, NewEvent):
@@ -205,21 +237,27 @@ class EventStore:
         )
 
 
-def _check_stream_id(stream_id: object) -> None:
+def _check_unique_ids(parts: list[Part], field: str) -> None:
+    ids = [row.id for part in parts for row in part.rows]
+    if len(set(ids)) != len(ids):
+        raise InvalidAppend(field, "the same event id appears twice in one append")
+
+
+def _check_stream_id(stream_id: object, field: str) -> None:
     if not isinstance(stream_id, str) or not stream_id:
-        raise InvalidStreamId("stream_id", "must be a non-empty string")
+        raise InvalidStreamId(field, "must be a non-empty string")
     if not _is_clean_text(stream_id, MAX_STREAM_ID_LENGTH):
         raise InvalidStreamId(
-            "stream_id",
+            field,
             f"must be at most {MAX_STREAM_ID_LENGTH} characters, with no control characters",
         )
 
 
-def _check_expected(expected: object) -> None:
+def _check_expected(expected: object, field: str) -> None:
     if expected in (ANY, NO_STREAM):
         return
     if isinstance(expected, bool) or not isinstance(expected, int) or expected < 1:
-        raise InvalidAppend("expected_version", "must be a version >= 1, 'any' or 'no_stream'")
+        raise InvalidAppend(field, "must be a version >= 1, 'any' or 'no_stream'")
 
 
 def _is_clean_text(text: str, max_length: int) -> bool:

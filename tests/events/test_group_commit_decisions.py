@@ -9,7 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.events import ANY, NO_STREAM, IdempotencyConflict, WrongExpectedVersion
-from server.events.group_commit import Row, _Accepted, _Append, _decide_batch, _Known, _Replay
+from server.events.group_commit import (
+    Part,
+    Row,
+    _Accepted,
+    _Append,
+    _decide_batch,
+    _Known,
+    _Replay,
+)
 
 
 def rows(ids: list[uuid.UUID]) -> list[Row]:
@@ -17,27 +25,42 @@ def rows(ids: list[uuid.UUID]) -> list[Row]:
 
 
 @st.composite
+def parts(draw: st.DrawFn, earlier: list[uuid.UUID]) -> Part:
+    reuse = draw(st.sampled_from(["fresh", "same", "part", "more"])) if earlier else "fresh"
+    fresh = [uuid.uuid4() for _ in range(draw(st.integers(1, 3)))]
+    taken = (
+        draw(st.lists(st.sampled_from(earlier), min_size=1, max_size=3, unique=True))
+        if (earlier)
+        else []
+    )
+    ids = {"fresh": fresh, "same": taken, "part": taken[:1], "more": taken[:1] + fresh}
+    expected = draw(st.sampled_from([ANY, NO_STREAM, 1, 2, 3, 4, 5, 6]))
+    return Part(draw(st.sampled_from("abc")), expected, rows(ids[reuse]))
+
+
+@st.composite
 def batches(draw: st.DrawFn) -> tuple[dict[str, int], list[_Append]]:
     heads = {s: draw(st.integers(0, 3)) for s in "abc"}
     appends: list[_Append] = []
-    for _ in range(draw(st.integers(1, 12))):
-        reuse = draw(st.sampled_from(["fresh", "same", "part", "more"])) if appends else "fresh"
-        fresh = [uuid.uuid4() for _ in range(draw(st.integers(1, 3)))]
-        earlier = [r.id for r in draw(st.sampled_from(appends)).rows] if appends else []
-        ids = {"fresh": fresh, "same": earlier, "part": earlier[:1], "more": earlier[:1] + fresh}
-        stream = draw(st.sampled_from("abc"))
-        expected = draw(st.sampled_from([ANY, NO_STREAM, 1, 2, 3, 4, 5, 6]))
-        appends.append(_Append(stream, expected, rows(ids[reuse]), None))  # type: ignore[arg-type]
+    for _ in range(draw(st.integers(1, 10))):
+        earlier = [r.id for a in appends for p in a.parts for r in p.rows]
+        chosen: list[Part] = []
+        for _ in range(draw(st.integers(1, 3))):
+            part = draw(parts(earlier))
+            used = {r.id for p in chosen for r in p.rows}
+            if not used & {r.id for r in part.rows}:  # the store refuses an id twice
+                chosen.append(part)
+        appends.append(_Append(chosen, None))  # type: ignore[arg-type]
     return heads, appends
 
 
 def normalise(append: _Append, outcome: object, known: dict[uuid.UUID, _Known]) -> tuple:
     if isinstance(outcome, _Accepted):
-        return ("written", outcome.first_version)
+        return ("written", outcome.first_versions)
     if isinstance(outcome, _Replay):
-        return ("replayed", [known[r.id].stream_version for r in append.rows])
+        return ("replayed", [[known[r.id] for r in p.rows] for p in append.parts])
     if isinstance(outcome, WrongExpectedVersion):
-        return ("conflict", outcome.actual)
+        return ("conflict", outcome.stream_id, outcome.actual)
     assert isinstance(outcome, IdempotencyConflict), outcome
     return ("ids reused", outcome.event_ids)
 
@@ -51,8 +74,9 @@ def one_at_a_time(heads: dict[str, int], appends: list[_Append]) -> list[tuple]:
         outcomes.append(normalise(append, outcome, decided.known))
         if isinstance(outcome, _Accepted):
             heads.update(decided.heads)
-            for row in append.rows:
-                stored[row.id] = (decided.known[row.id], 0)
+            for part in append.parts:
+                for row in part.rows:
+                    stored[row.id] = (decided.known[row.id], 0)
     return outcomes
 
 
@@ -68,5 +92,11 @@ def test_a_batch_decides_like_the_same_appends_one_by_one(case) -> None:
     accepted = [
         a for a, o in zip(appends, decided.outcomes, strict=True) if isinstance(o, _Accepted)
     ]
-    assert decided.columns[0] == [r.id for a in accepted for r in a.rows]
+    assert decided.columns[0] == [r.id for a in accepted for p in a.parts for r in p.rows]
     assert len(set(decided.columns[0])) == len(decided.columns[0])
+    # Versions written per stream are consecutive from where each stream started.
+    for stream, start in heads.items():
+        written = [
+            v for s, v in zip(decided.columns[1], decided.columns[2], strict=True) if s == stream
+        ]
+        assert written == list(range(start + 1, start + 1 + len(written)))
