@@ -1,0 +1,59 @@
+"""What every aggregate's decider shares: who is acting, and text normalisation."""
+
+from __future__ import annotations
+
+import re
+
+import msgspec
+
+from server.domain.errors import Invalid
+
+
+class Actor(msgspec.Struct, frozen=True):
+    """The member a command is performed by, as authentication established it: active (not
+    pending, not suspended) — the API refuses anyone else before a decider runs."""
+
+    member_id: str
+    admin: bool = False
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_skills(skills: list[str], field: str = "skills") -> list[str]:
+    """Trim, lower-case and collapse spaces; drop repeats, keeping the first order."""
+    seen: dict[str, None] = {}
+    for skill in skills:
+        name = _SPACES.sub(" ", skill).strip().lower()
+        if not name:
+            raise Invalid("a skill needs at least one visible character", field)
+        seen.setdefault(name, None)
+    return list(seen)
+
+
+def require_text(value: str, field: str) -> str:
+    """A required text field, trimmed; refused if only whitespace."""
+    text = value.strip()
+    if not text:
+        raise Invalid(f"{field} must not be empty", field)
+    return text
+
+
+class CommunityAccess(msgspec.Struct, frozen=True, kw_only=True):
+    """What one member may do in one community: the facts other aggregates' deciders need
+    (posts, artefacts, paths), computed from the community's state by
+    `server.domain.communities.access` so those deciders never read another aggregate."""
+
+    community_id: str
+    exists: bool
+    members_only: bool = False
+    is_member: bool = False
+    is_moderator: bool = False
+    """A moderator or an owner."""
+    is_owner: bool = False
+    banned: bool = False
+
+    @property
+    def visible(self) -> bool:
+        """Members-only communities do not exist for non-members (404, not 403)."""
+        return self.exists and (not self.members_only or self.is_member)
