@@ -1,4 +1,5 @@
-"""The application factory: mounts the API, opens the event store, runs migrations at start."""
+"""The application factory: migrates, opens the event store, starts the projections, mounts
+the API."""
 
 from __future__ import annotations
 
@@ -7,14 +8,18 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from server.api import health
-from server.api.keys import STORE
+from server.api import health, v1
+from server.api.keys import COMMANDS, RUNNER, STORE, ApiOptions
 from server.api.problems import problem_middleware
+from server.commands.context import Commands
 from server.config import Settings
 from server.db import connect
+from server.domain.members import RegistrationPolicy
 from server.events.store import EventStore
 from server.events.types import REGISTRY
 from server.migrations import migrate
+from server.projections.catalog import all_projections
+from server.projections.runner import ProjectionRunner
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +29,15 @@ MAX_REQUEST_BYTES = 1024 * 1024
 def create_app(settings: Settings, database_url: str) -> web.Application:
     app = web.Application(middlewares=[problem_middleware], client_max_size=MAX_REQUEST_BYTES)
     app.add_routes(health.routes)
+    v1.setup(
+        app,
+        ApiOptions(
+            base_url=settings.base_url,
+            read_wait_seconds=settings.read_wait_seconds,
+            writes_per_minute=settings.writes_per_minute,
+            sign_ins_per_minute=settings.sign_ins_per_minute,
+        ),
+    )
 
     async def event_store(app: web.Application) -> AsyncIterator[None]:
         conn = await connect(database_url, "learnwork-migrate")
@@ -33,7 +47,7 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
             await conn.close()
         if applied:
             log.info("database migrated to version %d", applied[-1].version)
-        app[STORE] = await EventStore.open(
+        store = await EventStore.open(
             database_url,
             REGISTRY,
             pool_size=settings.db_pool_size,
@@ -41,8 +55,14 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
             max_wait=settings.append_max_wait_ms / 1000,
             max_event_bytes=settings.max_event_bytes,
         )
+        app[STORE] = store
+        app[COMMANDS] = Commands.over(store, registration=RegistrationPolicy(settings.registration))
+        runner = ProjectionRunner(store, database_url, all_projections(), poll_interval=0.5)
+        app[RUNNER] = runner
+        runner.start()
         yield
-        await app[STORE].close()
+        await runner.close()
+        await store.close()
 
     app.cleanup_ctx.append(event_store)
     return app

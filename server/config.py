@@ -11,7 +11,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, get_type_hints
+from typing import Annotated, Any, Literal, get_type_hints
 
 import msgspec
 
@@ -61,6 +61,28 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         msgspec.Meta(ge=256, le=16 * 1024 * 1024),
     ] = 256 * 1024
     log_level: Annotated[str, _doc("DEBUG, INFO, WARNING or ERROR.")] = "INFO"
+    registration: Annotated[
+        Literal["open", "approval", "invite", "closed"],
+        _doc(
+            "Who may register: open (anyone), approval (an admin approves each), invite (with "
+            "an invitation code from an admin) or closed."
+        ),
+    ] = "open"
+    read_wait_seconds: Annotated[
+        float,
+        _doc("How long a read sent with Learnwork-Min-Position waits for the read models."),
+        msgspec.Meta(gt=0, le=60),
+    ] = 10.0
+    writes_per_minute: Annotated[
+        int,
+        _doc("Rate limit on writes per access token (twice that per IP address)."),
+        msgspec.Meta(ge=1),
+    ] = 300
+    sign_ins_per_minute: Annotated[
+        int,
+        _doc("Rate limit per IP address on sign-in, registration and token requests."),
+        msgspec.Meta(ge=1),
+    ] = 10
 
     @property
     def base_url(self) -> str:

@@ -1,7 +1,31 @@
 """Typed application state shared by the API's handlers (set up by server.app)."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 from aiohttp import web
 
+from server.commands.context import Commands
 from server.events.store import EventStore
+from server.projections.runner import ProjectionRunner
+
+
+@dataclass(frozen=True, slots=True)
+class ApiOptions:
+    """The settings the API needs, handed over by the app factory (the API never reads
+    settings itself)."""
+
+    base_url: str = "http://localhost:8080"
+    read_wait_seconds: float = 10.0
+    """How long a read with `Learnwork-Min-Position` waits for the read models."""
+    writes_per_minute: int = 300
+    """Per token and, separately ×2, per IP address."""
+    sign_ins_per_minute: int = 10
+    """Per IP address: sign-in, registration and token requests."""
+
 
 STORE = web.AppKey("store", EventStore)
+COMMANDS = web.AppKey("commands", Commands)
+RUNNER = web.AppKey("runner", ProjectionRunner)
+OPTIONS = web.AppKey("options", ApiOptions)

@@ -1,0 +1,196 @@
+"""Members: profiles, follows, and the admins' approval and suspension."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from server.api.accounts import PageQuery
+from server.api.routing import Api, Call, Written, field_problem, written
+from server.commands import members
+from server.events.types.fields import Summary
+from server.projections import members as members_read
+from server.projections.members import FollowView, MemberAdminView, MemberView
+from server.projections.pagination import Page
+
+api = Api()
+
+
+async def _active_member(call: Call) -> MemberView:
+    async with call.db() as conn:
+        view = await members_read.get_member(conn, call.param("member"))
+    if view is None:
+        raise field_problem(404, "Not Found", "member", "no such member")
+    return view
+
+
+@api.route(
+    "GET",
+    "/api/v1/members/{member}",
+    tag="members",
+    response=MemberView,
+    auth="optional",
+    errors=(404,),
+)
+async def get_member(call: Call) -> MemberView:
+    """A member's profile, by id or handle."""
+    return await _active_member(call)
+
+
+@api.route(
+    "GET",
+    "/api/v1/members/{member}/followers",
+    tag="members",
+    query=PageQuery,
+    response=Page[FollowView],
+    auth="optional",
+    errors=(404,),
+)
+async def list_followers(call: Call) -> Page[FollowView]:
+    """Who follows the member, newest first."""
+    member = await _active_member(call)
+    async with call.db() as conn:
+        return await members_read.list_follows(
+            conn, member.id, "followers", call.query.cursor, call.query.limit
+        )
+
+
+@api.route(
+    "GET",
+    "/api/v1/members/{member}/following",
+    tag="members",
+    query=PageQuery,
+    response=Page[FollowView],
+    auth="optional",
+    errors=(404,),
+)
+async def list_following(call: Call) -> Page[FollowView]:
+    """Whom the member follows, newest first."""
+    member = await _active_member(call)
+    async with call.db() as conn:
+        return await members_read.list_follows(
+            conn, member.id, "following", call.query.cursor, call.query.limit
+        )
+
+
+@api.route(
+    "POST",
+    "/api/v1/members/{member}/follow",
+    tag="members",
+    response=Written,
+    scope="follow",
+    limit="write",
+    errors=(404, 422),
+)
+async def follow(call: Call) -> Written:
+    """Follow a member."""
+    member = await _active_member(call)
+    return written(await members.follow(call.cx, call.actor, member.id), member.id)
+
+
+@api.route(
+    "POST",
+    "/api/v1/members/{member}/unfollow",
+    tag="members",
+    response=Written,
+    scope="follow",
+    limit="write",
+    errors=(404,),
+)
+async def unfollow(call: Call) -> Written:
+    """Stop following a member."""
+    member = await _active_member(call)
+    return written(await members.unfollow(call.cx, call.actor, member.id), member.id)
+
+
+# -- admin ----------------------------------------------------------------------------------
+
+
+class AdminMembersQuery(PageQuery, kw_only=True):
+    status: Literal["pending", "active", "rejected", "suspended"] | None = None
+
+
+@api.route(
+    "GET",
+    "/api/v1/admin/members",
+    tag="admin",
+    query=AdminMembersQuery,
+    response=Page[MemberAdminView],
+    scope="admin",
+    errors=(403,),
+)
+async def admin_list_members(call: Call) -> Page[MemberAdminView]:
+    """All members with their status (e.g. `?status=pending` for the approval queue)."""
+    _require_admin(call)
+    async with call.db() as conn:
+        return await members_read.list_members_for_admin(
+            conn, call.query.status, call.query.cursor, call.query.limit
+        )
+
+
+def _require_admin(call: Call) -> None:
+    if not call.actor.admin:
+        raise field_problem(403, "Forbidden", "token", "only admins can do this")
+
+
+def _member_id(call: Call) -> str:
+    member_id = call.param("member_id")
+    if not members_read.is_uuid(member_id):
+        raise field_problem(404, "Not Found", "member_id", "no such member")
+    return member_id
+
+
+class SuspendRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    reason: Summary = ""
+
+
+ACTIONS = {
+    "approve": (members.approve, "Approve a pending registration."),
+    "reject": (members.reject, "Reject a pending registration."),
+    "unsuspend": (members.unsuspend, "Lift a suspension."),
+}
+
+
+def _admin_action(action: str) -> None:
+    command, summary = ACTIONS[action]
+
+    async def handler(call: Call) -> Written:
+        _require_admin(call)
+        member_id = _member_id(call)
+        return written(await command(call.cx, call.actor, member_id), member_id)
+
+    handler.__name__ = f"admin_{action}_member"
+    api.route(
+        "POST",
+        f"/api/v1/admin/members/{{member_id}}/{action}",
+        tag="admin",
+        summary=summary,
+        response=Written,
+        scope="admin",
+        limit="write",
+        errors=(403, 404, 409),
+    )(handler)
+
+
+for _action in ACTIONS:
+    _admin_action(_action)
+
+
+@api.route(
+    "POST",
+    "/api/v1/admin/members/{member_id}/suspend",
+    tag="admin",
+    body=SuspendRequest,
+    response=Written,
+    scope="admin",
+    limit="write",
+    errors=(403, 404, 422),
+)
+async def admin_suspend_member(call: Call) -> Written:
+    """Suspend a member: they cannot act, and their content is no longer served."""
+    _require_admin(call)
+    member_id = _member_id(call)
+    return written(
+        await members.suspend(call.cx, call.actor, member_id, call.body.reason), member_id
+    )

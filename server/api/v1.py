@@ -1,0 +1,42 @@
+"""The client API: every resource module's endpoints, mounted together with their OpenAPI."""
+
+from __future__ import annotations
+
+import msgspec
+from aiohttp import web
+
+from server.api import accounts, members, oauth
+from server.api.keys import OPTIONS, ApiOptions
+from server.api.openapi import docs_page, document
+from server.api.routing import LIMITERS, Endpoint, limiters
+
+MODULES = (accounts, oauth, members)
+
+
+def endpoints() -> list[Endpoint]:
+    return [e for module in MODULES for e in module.api.endpoints]
+
+
+def setup(app: web.Application, options: ApiOptions) -> None:
+    """Mount the API on `app` with its options and rate limiters."""
+    app[OPTIONS] = options
+    app[LIMITERS] = limiters(options)
+    app.add_routes(routes())
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        *(r for module in MODULES for r in module.api.routes()),
+        web.get("/api/v1/openapi.json", openapi_json),
+        web.get("/api/v1/docs", openapi_docs),
+    ]
+
+
+async def openapi_json(request: web.Request) -> web.Response:
+    doc = document(endpoints(), request.app[OPTIONS].base_url)
+    return web.Response(body=msgspec.json.encode(doc), content_type="application/json")
+
+
+async def openapi_docs(request: web.Request) -> web.Response:
+    doc = document(endpoints(), request.app[OPTIONS].base_url)
+    return web.Response(text=docs_page(doc), content_type="text/html")

@@ -1,0 +1,12 @@
+"""Every aggregate the commands load: its stream prefix and how its state folds."""
+
+from __future__ import annotations
+
+from server.commands.repository import Aggregate
+from server.domain import credentials, members
+
+MEMBERS = Aggregate("member", members.initial, members.evolve)
+APPS = Aggregate("app", credentials.initial_app, credentials.evolve_app)
+CODES = Aggregate("oauthcode", credentials.initial_code, credentials.evolve_code)
+TOKENS = Aggregate("token", credentials.initial_token, credentials.evolve_token)
+INVITES = Aggregate("invite", credentials.initial_invite, credentials.evolve_invite)
