@@ -1,10 +1,11 @@
-"""The `learnwork` command: serve, migrate, schemas."""
+"""The `learnwork` command: serve, migrate, admin, schemas."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import getpass
 import json
 import logging
 import signal
@@ -15,8 +16,12 @@ from pathlib import Path
 from aiohttp import web
 
 from server.app import create_app
+from server.commands import accounts
+from server.commands.context import Commands
 from server.config import Settings, SettingsError, describe_settings, load_settings
 from server.db import connect, embedded_postgres
+from server.domain.errors import DomainError
+from server.events.store import EventStore
 from server.events.types import REGISTRY
 from server.migrations import migrate
 
@@ -37,9 +42,15 @@ def main(argv: list[str] | None = None) -> int:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.command == "admin":
+        password = _read_password(args)
+        if password is None:
+            return 2
     with _database(settings) as url:
         if args.command == "migrate":
             asyncio.run(_migrate(url))
+        elif args.command == "admin":
+            return asyncio.run(_create_user(url, args, password))
         else:
             asyncio.run(_serve(settings, url))
     return 0
@@ -63,6 +74,19 @@ def _parser() -> argparse.ArgumentParser:
     migrate_cmd = commands.add_parser("migrate", help="apply pending database migrations and exit")
     migrate_cmd.add_argument("--config", help=config_help)
     migrate_cmd.set_defaults(host=None, port=None)
+    admin = commands.add_parser("admin", help="administration tasks")
+    admin_commands = admin.add_subparsers(dest="admin_command", required=True)
+    create_user = admin_commands.add_parser(
+        "create-user",
+        help="create a member (e.g. the first admin), whatever the registration policy",
+        description="Create a member. The password is read from standard input when it is not "
+        "a terminal (e.g. `echo $PW | learnwork admin create-user …`), else asked for.",
+    )
+    create_user.add_argument("handle")
+    create_user.add_argument("--display-name", help="default: the handle")
+    create_user.add_argument("--admin", action="store_true", help="make the member an admin")
+    create_user.add_argument("--config", help=config_help)
+    create_user.set_defaults(host=None, port=None)
     schemas = commands.add_parser("schemas", help="write the JSON Schema of every event type")
     schemas.add_argument("--out", default="schemas/events", help="folder to write into")
     schemas.add_argument(
@@ -108,6 +132,42 @@ async def _serve(settings: Settings, url: str) -> None:
         log.info("shutting down")
     finally:
         await runner.cleanup()
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    if sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            print("learnwork: the passwords differ", file=sys.stderr)
+            return None
+        return password
+    return sys.stdin.readline().rstrip("\n")
+
+
+async def _create_user(url: str, args: argparse.Namespace, password: str) -> int:
+    conn = await connect(url, "learnwork-migrate")
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+    store = await EventStore.open(url, REGISTRY, pool_size=2)
+    try:
+        cx = Commands.over(store)
+        done = await accounts.register(
+            cx,
+            handle=args.handle,
+            display_name=args.display_name or args.handle,
+            password=password,
+            admin=args.admin,
+        )
+    except DomainError as exc:
+        print(f"learnwork: {exc.field or 'error'}: {exc.detail}", file=sys.stderr)
+        return 1
+    finally:
+        await store.close()
+    role = "admin" if args.admin else "member"
+    print(f"created {role} @{done.member.handle} ({done.member.id})")
+    return 0
 
 
 def _url(address: object) -> str:

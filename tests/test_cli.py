@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -15,6 +16,9 @@ from pathlib import Path
 import psutil
 
 from server.cli import main
+from server.commands import accounts
+from server.commands.context import Commands
+from server.events.store import EventStore
 from server.events.types import REGISTRY
 
 LEARNWORK = [sys.executable, "-m", "server.cli"]
@@ -83,3 +87,27 @@ def test_the_schemas_command_writes_and_checks(tmp_path: Path) -> None:
     assert main(["schemas", "--check", "--out", str(tmp_path)]) == 0
     (tmp_path / "member.registered.json").write_text("{}")
     assert main(["schemas", "--check", "--out", str(tmp_path)]) == 1
+
+
+def test_admin_create_user_makes_an_admin_who_can_sign_in(database_url: str) -> None:
+    env = {**os.environ, "LEARNWORK_DATABASE_URL": database_url, "LEARNWORK_REGISTRATION": "closed"}
+    command = [*LEARNWORK, "admin", "create-user", "Root", "--admin"]
+    result = subprocess.run(
+        command, input="a long admin password\n", env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("created admin @root (")
+    again = subprocess.run(
+        command, input="a long admin password\n", env=env, capture_output=True, text=True
+    )
+    assert again.returncode == 1 and "handle" in again.stderr
+
+    async def signs_in() -> bool:
+        store = await EventStore.open(database_url, REGISTRY, pool_size=2)
+        try:
+            member = await accounts.sign_in(Commands.over(store), "root", "a long admin password")
+        finally:
+            await store.close()
+        return member is not None and member.admin
+
+    assert asyncio.run(signs_in())

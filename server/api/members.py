@@ -8,7 +8,7 @@ import msgspec
 
 from server.api.accounts import PageQuery
 from server.api.routing import Api, Call, Written, field_problem, written
-from server.commands import members
+from server.commands import accounts, members
 from server.events.types.fields import Summary
 from server.projections import members as members_read
 from server.projections.members import FollowView, MemberAdminView, MemberView
@@ -23,6 +23,19 @@ async def _active_member(call: Call) -> MemberView:
     if view is None:
         raise field_problem(404, "Not Found", "member", "no such member")
     return view
+
+
+async def _target(call: Call) -> str:
+    """The id of the member a write is about, from the log (not the read models, which may not
+    have seen a member who registered a moment ago)."""
+    key = call.param("member")
+    if members_read.is_uuid(key):
+        member = await accounts.load_member(call.cx, key)
+    else:
+        member = await accounts.member_by_handle(call.cx, key)
+    if member is None or not member.active:
+        raise field_problem(404, "Not Found", "member", "no such member")
+    return member.id
 
 
 @api.route(
@@ -85,8 +98,8 @@ async def list_following(call: Call) -> Page[FollowView]:
 )
 async def follow(call: Call) -> Written:
     """Follow a member."""
-    member = await _active_member(call)
-    return written(await members.follow(call.cx, call.actor, member.id), member.id)
+    member_id = await _target(call)
+    return written(await members.follow(call.cx, call.actor, member_id), member_id)
 
 
 @api.route(
@@ -100,8 +113,8 @@ async def follow(call: Call) -> Written:
 )
 async def unfollow(call: Call) -> Written:
     """Stop following a member."""
-    member = await _active_member(call)
-    return written(await members.unfollow(call.cx, call.actor, member.id), member.id)
+    member_id = await _target(call)
+    return written(await members.unfollow(call.cx, call.actor, member_id), member_id)
 
 
 # -- admin ----------------------------------------------------------------------------------

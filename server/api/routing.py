@@ -37,6 +37,7 @@ Limit = Literal["write", "sign_in"] | None
 
 _encoder = msgspec.json.Encoder()
 _AT_PATH = re.compile(r" - at `\$\.?(.*)`$")
+_NAMED_FIELD = re.compile(r"^Object (?:missing required|contains unknown) field `([^`]*)`")
 
 
 class Written(msgspec.Struct, kw_only=True):
@@ -327,10 +328,13 @@ async def _read_limited(request: web.Request) -> bytes:
 
 
 def _split_validation(message: str) -> tuple[str, str]:
+    """msgspec's message → (the field at fault, what is wrong with it). A missing or unknown
+    field is reported at its parent object; name the field itself."""
     match = _AT_PATH.search(message)
-    if not match:
-        return "body", message
-    return match.group(1) or "body", message[: match.start()]
+    path, detail = (match.group(1), message[: match.start()]) if match else ("", message)
+    if named := _NAMED_FIELD.search(detail):
+        path = f"{path}.{named.group(1)}" if path else named.group(1)
+    return path or "body", detail
 
 
 def _public_field(name: str) -> str:

@@ -86,6 +86,11 @@ async def register(
     return Registered(loaded.state, results)
 
 
+async def load_member(cx: Commands, member_id: str) -> Member | None:
+    loaded = await cx.repo.load(MEMBERS, member_id)
+    return loaded.state if loaded.version else None
+
+
 async def member_by_handle(cx: Commands, handle: str) -> Member | None:
     claim = await cx.store.read_stream(
         members.handle_stream(members.normalise_handle(handle)), 1, limit=1

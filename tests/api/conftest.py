@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from server.api.keys import COMMANDS
 from server.app import create_app
+from server.commands import accounts
 from server.config import Settings
 
 Client = TestClient
@@ -64,6 +66,16 @@ async def register(
     assert response.status == 201, await response.text()
     data = await response.json()
     return Member(client, data["id"], data["handle"], data["access_token"], data["position"])
+
+
+async def make_admin(client: Client, handle: str = "root") -> Member:
+    """Admins come from `learnwork admin create-user --admin`, which calls the same command."""
+    cx = client.server.app[COMMANDS]
+    done = await accounts.register(
+        cx, handle=handle, display_name="Root", password="correct horse 1", admin=True
+    )
+    issued = await accounts.issue_token(cx, done.member, ["read", "write", "follow", "admin"])
+    return Member(client, done.member.id, handle, issued.token, issued.result.position)
 
 
 @pytest.fixture

@@ -1,0 +1,97 @@
+"""Bodies to safe HTML. Members write Markdown (CommonMark) or plain text; the log keeps what they
+wrote, and read models call `render` when they are built.
+
+Whatever the format, the HTML passes through nh3 (Rust's ammonia) before it is returned: an
+allow-list of tags and attributes, only http, https and mailto URLs (relative ones pass: they
+carry no scheme), `rel="nofollow noopener noreferrer"` on every link. The Markdown parser runs
+with raw HTML off, so HTML a member types shows as text; nh3 is the guarantee, not the parser.
+No images: a Markdown image becomes a link to it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Final
+
+import nh3
+from markdown_it import MarkdownIt
+
+FORMATS: Final = ("markdown", "plain")
+
+ALLOWED_TAGS: Final = frozenset(
+    {
+        "p",
+        "br",
+        "hr",
+        "strong",
+        "em",
+        "del",
+        "s",
+        "code",
+        "pre",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "a",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+    }
+)
+ALLOWED_ATTRIBUTES: Final = {"a": {"href", "title"}, "ol": {"start"}}
+URL_SCHEMES: Final = frozenset({"http", "https", "mailto"})
+LINK_REL: Final = "nofollow noopener noreferrer"
+
+# CommonMark with raw HTML off (the preset turns it on), no linkify, no typographic rewriting;
+# plus ~~strikethrough~~ (rendered as <s>); images off, so `![alt](url)` renders as `!` + a link.
+_MARKDOWN = (
+    MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    .enable("strikethrough")
+    .disable("image")
+)
+
+_BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
+
+
+def render(body: str, format: str) -> str:
+    """Safe HTML for `body` written in `format` ("markdown" or "plain"); "" for a blank body.
+
+    Raises ValueError for any other format (events only ever hold the two).
+    """
+    if format == "markdown":
+        unsafe = _MARKDOWN.render(body)
+    elif format == "plain":
+        unsafe = _plain(body)
+    else:
+        raise ValueError(f"unknown text format {format!r}")
+    return sanitise(unsafe).strip()
+
+
+def sanitise(fragment: str) -> str:
+    """`fragment` with everything outside the allow-list removed (script and style elements
+    with their content, other unknown tags keeping their text)."""
+    return nh3.clean(
+        fragment,
+        tags=set(ALLOWED_TAGS),
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        link_rel=LINK_REL,
+        strip_comments=True,
+    )
+
+
+def _plain(body: str) -> str:
+    """Plain text as paragraphs: a blank line separates two, a line break stays one."""
+    text = body.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        return ""
+    paragraphs = _BLANK_LINES.split(text)
+    return "\n".join(
+        "<p>" + "<br>\n".join(html.escape(line) for line in paragraph.split("\n")) + "</p>"
+        for paragraph in paragraphs
+    )
