@@ -10,6 +10,7 @@ import msgspec
 from server.api.routing import Api, Call, Written, field_problem, written
 from server.commands import accounts, members
 from server.commands.passwords import verify_password
+from server.domain.common import is_id
 from server.events.types.auth import Scopes
 from server.events.types.fields import ShortText, Skills, Summary, Urls
 from server.projections import members as members_read
@@ -248,7 +249,7 @@ async def revoke_token(call: Call) -> Written:
     """Revoke one of the member's tokens (it stops working at once)."""
     token_id = call.param("token_id")
     digest = None
-    if members_read.is_uuid(token_id):
+    if is_id(token_id):
         async with call.db() as conn:
             digest = await members_read.token_digest(conn, call.actor.member_id, token_id)
     if digest is None:

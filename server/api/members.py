@@ -9,6 +9,7 @@ import msgspec
 from server.api.accounts import PageQuery
 from server.api.routing import Api, Call, Written, field_problem, written
 from server.commands import accounts, members
+from server.domain.common import is_id
 from server.events.types.fields import Summary
 from server.projections import members as members_read
 from server.projections.members import FollowView, MemberAdminView, MemberView
@@ -29,7 +30,7 @@ async def _target(call: Call) -> str:
     """The id of the member a write is about, from the log (not the read models, which may not
     have seen a member who registered a moment ago)."""
     key = call.param("member")
-    if members_read.is_uuid(key):
+    if is_id(key):
         member = await accounts.load_member(call.cx, key)
     else:
         member = await accounts.member_by_handle(call.cx, key)
@@ -149,7 +150,7 @@ def _require_admin(call: Call) -> None:
 
 def _member_id(call: Call) -> str:
     member_id = call.param("member_id")
-    if not members_read.is_uuid(member_id):
+    if not is_id(member_id):
         raise field_problem(404, "Not Found", "member_id", "no such member")
     return member_id
 

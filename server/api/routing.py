@@ -291,6 +291,9 @@ async def _decode_body(endpoint: Endpoint, request: web.Request) -> Any:
     length = request.content_length
     if length is not None and length > MAX_JSON_BODY:
         raise refuse(413, "Content Too Large", f"request bodies are at most {MAX_JSON_BODY} bytes")
+    if not request.body_exists:
+        # No body at all: as if `{}` was sent, so a body of optional fields can be left out.
+        return _decode_json(endpoint, b"{}")
     media = request.content_type
     if endpoint.form and media in ("application/x-www-form-urlencoded", "multipart/form-data"):
         form = await request.post()
@@ -302,7 +305,10 @@ async def _decode_body(endpoint: Endpoint, request: web.Request) -> Any:
             raise field_problem(422, "Unprocessable Content", name, detail) from None
     if media != "application/json":
         raise refuse(415, "Unsupported Media Type", "send the body as application/json")
-    data = await _read_limited(request)
+    return _decode_json(endpoint, await _read_limited(request))
+
+
+def _decode_json(endpoint: Endpoint, data: bytes) -> Any:
     try:
         return msgspec.json.decode(data, type=endpoint.body)
     except msgspec.ValidationError as exc:

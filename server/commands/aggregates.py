@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from server.commands.repository import Aggregate
-from server.domain import credentials, members
+from server.domain import artefacts, communities, credentials, members, posts
 
 MEMBERS = Aggregate("member", members.initial, members.evolve)
 APPS = Aggregate("app", credentials.initial_app, credentials.evolve_app)
 CODES = Aggregate("oauthcode", credentials.initial_code, credentials.evolve_code)
 TOKENS = Aggregate("token", credentials.initial_token, credentials.evolve_token)
 INVITES = Aggregate("invite", credentials.initial_invite, credentials.evolve_invite)
+COMMUNITIES = Aggregate("community", communities.initial, communities.evolve)
+POSTS = Aggregate("post", posts.initial, posts.evolve)
+ARTEFACTS = Aggregate("artefact", artefacts.initial, artefacts.evolve)

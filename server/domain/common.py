@@ -18,6 +18,13 @@ class Actor(msgspec.Struct, frozen=True):
 
 
 _SPACES = re.compile(r"\s+")
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def is_id(text: str) -> bool:
+    """`text` is an entity id: a UUID in canonical lower-case form (as `fields.Id` stores it).
+    Anything else names no entity — a handle, a slug, or nothing at all."""
+    return _ID.fullmatch(text) is not None
 
 
 def normalise_skills(skills: list[str], field: str = "skills") -> list[str]:

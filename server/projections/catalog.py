@@ -3,9 +3,12 @@ here)."""
 
 from __future__ import annotations
 
+from server.projections.artefacts import ArtefactsProjection
+from server.projections.communities import CommunitiesProjection
 from server.projections.members import MembersProjection
+from server.projections.posts import PostsProjection
 from server.projections.runner import Projection
 
 
 def all_projections() -> list[Projection]:
-    return [MembersProjection()]
+    return [MembersProjection(), CommunitiesProjection(), ArtefactsProjection(), PostsProjection()]

@@ -12,6 +12,7 @@ from datetime import datetime
 import asyncpg
 import msgspec
 
+from server.domain.common import is_id
 from server.events import RecordedEvent
 from server.events.types.auth import TokenIssued, TokenRevoked
 from server.events.types.members import (
@@ -179,13 +180,13 @@ class TokenView(msgspec.Struct, kw_only=True):
     revoked_at: datetime | None
 
 
-_MEMBER_COLUMNS = (
+MEMBER_COLUMNS = (
     "m.id::text, m.handle, m.display_name, m.headline, m.bio, m.skills, m.links, m.admin,"
     " m.registered_at, m.followers_count, m.following_count"
 )
 
 
-def _member(row: asyncpg.Record) -> MemberView:
+def member_view(row: asyncpg.Record) -> MemberView:
     return MemberView(
         id=row[0],
         handle=row[1],
@@ -201,19 +202,15 @@ def _member(row: asyncpg.Record) -> MemberView:
     )
 
 
-def is_uuid(text: str) -> bool:
-    return len(text) == 36 and text.count("-") == 4
-
-
 async def get_member(conn: asyncpg.Connection, key: str) -> MemberView | None:
     """An active member by id or handle (case-insensitive)."""
-    column = "id" if is_uuid(key) else "handle"
+    column = "id" if is_id(key) else "handle"
     value: object = key.lower() if column == "handle" else key
     row = await conn.fetchrow(
-        f"SELECT {_MEMBER_COLUMNS} FROM members m WHERE m.{column} = $1 AND m.status = 'active'",
+        f"SELECT {MEMBER_COLUMNS} FROM members m WHERE m.{column} = $1 AND m.status = 'active'",
         value,
     )
-    return _member(row) if row else None
+    return member_view(row) if row else None
 
 
 async def list_members_for_admin(
@@ -221,7 +218,7 @@ async def list_members_for_admin(
 ) -> Page[MemberAdminView]:
     (before,) = after(cursor, int, first=NEWEST)
     rows = await conn.fetch(
-        f"SELECT {_MEMBER_COLUMNS}, m.status, m.reason, m.position FROM members m"
+        f"SELECT {MEMBER_COLUMNS}, m.status, m.reason, m.position FROM members m"
         " WHERE ($1::text IS NULL OR m.status = $1) AND m.position < $2"
         " ORDER BY m.position DESC LIMIT $3",
         status,
@@ -231,7 +228,9 @@ async def list_members_for_admin(
     return page(
         rows,
         limit,
-        lambda r: MemberAdminView(**msgspec.structs.asdict(_member(r)), status=r[11], reason=r[12]),
+        lambda r: MemberAdminView(
+            **msgspec.structs.asdict(member_view(r)), status=r[11], reason=r[12]
+        ),
         lambda r: (r[13],),
     )
 
@@ -250,7 +249,7 @@ async def list_follows(
         mine, theirs = theirs, mine
     (before,) = after(cursor, int, first=NEWEST)
     rows = await conn.fetch(
-        f"SELECT {_MEMBER_COLUMNS}, f.since, f.position FROM member_follows f"
+        f"SELECT {MEMBER_COLUMNS}, f.since, f.position FROM member_follows f"
         f" JOIN members m ON m.id = f.{theirs}"
         f" WHERE f.{mine} = $1 AND f.position < $2 AND m.status = 'active'"
         " ORDER BY f.position DESC LIMIT $3",
@@ -259,7 +258,7 @@ async def list_follows(
         limit + 1,
     )
     return page(
-        rows, limit, lambda r: FollowView(member=_member(r), since=r[11]), lambda r: (r[12],)
+        rows, limit, lambda r: FollowView(member=member_view(r), since=r[11]), lambda r: (r[12],)
     )
 
 

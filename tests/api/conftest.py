@@ -43,6 +43,10 @@ class Member:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
+    def saw(self, *others: Member) -> None:
+        """From now on, read at least what `others` wrote (as if they had told this member)."""
+        self.position = max(self.position, *(o.position for o in others))
+
     async def request(self, method: str, path: str, **kwargs: Any) -> Any:
         headers = {**self.headers, **kwargs.pop("headers", {})}
         if method == "GET" and self.position:
