@@ -373,6 +373,11 @@ async def _wait_for_position(request: web.Request) -> None:
         raise field_problem(
             400, "Bad Request", MIN_POSITION, "must be a log position (an integer ≥ 0)"
         ) from None
+    if position > await request.app[COMMANDS].store.last_position():
+        # No write has been answered with this position: waiting could never end.
+        raise field_problem(
+            400, "Bad Request", MIN_POSITION, "no write has reached this position yet"
+        )
     options = request.app[OPTIONS]
     try:
         async with asyncio.timeout(options.read_wait_seconds):

@@ -147,6 +147,14 @@ async def test_a_bad_min_position_header_is_400(client: Client) -> None:
     assert (await response.json())["errors"][0]["field"] == "Learnwork-Min-Position"
 
 
+async def test_a_min_position_no_write_reached_is_400_at_once(client: Client) -> None:
+    ada = await register(client, "ada")
+    ahead = {"Learnwork-Min-Position": str(ada.position + 1)}
+    response = await client.get("/api/v1/members/ada", headers=ahead)
+    assert response.status == 400
+    assert "no write" in (await response.json())["errors"][0]["detail"]
+
+
 async def test_personal_access_tokens_are_shown_once_listed_and_revoked(client: Client) -> None:
     ada = await register(client, "ada")
     response = await ada.request(

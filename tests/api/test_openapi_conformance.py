@@ -1,0 +1,155 @@
+"""Schemathesis against a live server: every operation of /api/v1/openapi.json, with generated
+valid and invalid input, never answers 5xx and never answers outside its documented schema.
+
+The server is the real `learnwork serve` process on a loopback port, over a database of its own.
+Requests carry a member's token with every scope but admin, so authenticated paths are walked,
+and a few entities exist for path parameters to hit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from server.db import with_database
+
+DATABASE = "learnwork_schemathesis"
+
+
+def _post(base: str, path: str, body: dict[str, Any], token: str | None = None) -> Any:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(
+        base + path, data=json.dumps(body).encode(), headers=headers, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+@pytest.fixture(scope="module")
+def live_server(
+    pg_server_url: str, template_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
+    async def fresh_database() -> None:
+        admin = await asyncpg.connect(pg_server_url)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+            await admin.execute(f'CREATE DATABASE "{DATABASE}" TEMPLATE "{template_database}"')
+        finally:
+            await admin.close()
+
+    asyncio.run(fresh_database())
+    env = {
+        **os.environ,
+        "LEARNWORK_DATABASE_URL": with_database(pg_server_url, DATABASE),
+        "LEARNWORK_PORT": "0",
+        "LEARNWORK_WRITES_PER_MINUTE": "1000000",
+        "LEARNWORK_SIGN_INS_PER_MINUTE": "1000000",
+        "LEARNWORK_READ_WAIT_SECONDS": "2",
+    }
+    # The log goes to a file: a pipe nobody reads would fill up and stall the server.
+    log = tmp_path_factory.mktemp("server") / "stderr.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "serve"], env=env, stderr=stderr
+        )
+    try:
+        base = _wait_until_ready(process, log)
+        yield {"base": base, **_seed(base)}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+
+
+def _wait_until_ready(process: subprocess.Popen[bytes], log: Path) -> str:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if match := re.search(r"ready at (http://\S+)", log.read_text()):
+            return match[1]
+        time.sleep(0.05)
+    raise AssertionError("the server did not start:\n" + log.read_text())
+
+
+def _seed(base: str) -> dict[str, str]:
+    """A member with a token, and a community for generated requests to land on."""
+    account = _post(
+        base,
+        "/api/v1/accounts",
+        {
+            "handle": "fuzz",
+            "display_name": "Fuzz",
+            "password": "correct horse 1",
+            "scopes": ["read", "write", "follow", "stream"],
+        },
+    )
+    token = account["access_token"]
+    _post(base, "/api/v1/communities", {"slug": "fuzz", "name": "Fuzz"}, token)
+    return {"token": token, "member_id": account["id"]}
+
+
+SPARED = {"/oauth/revoke", "/api/v1/me/tokens/{token_id}", "/api/v1/me/password"}
+"""Operations sent without the token: revoking it or changing the password would end the
+session every other case uses (they have tests of their own)."""
+
+
+def test_no_operation_errors_or_breaks_its_schema(live_server: dict[str, str]) -> None:
+    schema = schemathesis.openapi.from_url(live_server["base"] + "/api/v1/openapi.json")
+    known = {"community": "fuzz", "member": "fuzz", "member_id": live_server["member_id"]}
+    token = {"Authorization": f"Bearer {live_server['token']}"}
+    failures = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        names = set(re.findall(r"{(\w+)}", operation.path))
+        real = {name: value for name, value in known.items() if name in names}
+        headers = {} if operation.path in SPARED else token
+        try:
+            _fuzz(operation, real, headers, live_server["base"])
+        except Exception as exc:  # collected, and reported together below
+            failures.append(f"{operation.label}: {exc}")
+    assert not failures, "\n\n".join(failures)
+
+
+def _fuzz(operation: Any, real: dict[str, str], headers: dict[str, str], base: str) -> None:
+    """Valid and invalid input for one operation, some of it aimed at entities that exist."""
+    cases = st.one_of(
+        operation.as_strategy(GenerationMode.POSITIVE),
+        operation.as_strategy(GenerationMode.NEGATIVE),
+        operation.as_strategy(GenerationMode.POSITIVE, path_parameters=real),
+    )
+
+    @given(case=cases)
+    @settings(
+        max_examples=25,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    def call(case: Any) -> None:
+        case.call_and_validate(
+            base_url=base,
+            headers=headers,
+            checks=[not_a_server_error, response_schema_conformance],
+        )
+
+    call()
