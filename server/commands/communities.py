@@ -30,7 +30,7 @@ async def create(
     normalised = communities.normalise_slug(slug)
 
     async def decide() -> list[StreamAppend]:
-        loaded = await cx.repo.load(COMMUNITIES, community_id)
+        loaded = cx.repo.new(COMMUNITIES, community_id)
         events = communities.decide(
             loaded.state,
             communities.Create(
@@ -61,9 +61,10 @@ async def community_id_for(cx: Commands, key: str) -> str | None:
     """The id of the community `key` names: its id, or its slug (any case)."""
     if is_id(key):
         return key
-    claimed = await cx.store.read_stream(
-        communities.slug_stream(communities.normalise_slug(key)), 1, limit=1
-    )
+    slug = communities.normalise_slug(key)
+    if not communities.SLUG.match(slug):
+        return None
+    claimed = await cx.store.read_stream(communities.slug_stream(slug), 1, limit=1)
     return claimed[0].data.community_id if claimed else None  # type: ignore[attr-defined]
 
 

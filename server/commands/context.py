@@ -42,4 +42,6 @@ class Commands:
     ) -> list[AppendResult]:
         """Decide and append (retrying on concurrent change); see `repository.execute`."""
         metadata = Metadata(actor=actor, correlation_id=correlation_id)
-        return await execute(self.store, decide, metadata=metadata)
+        results = await execute(self.store, decide, metadata=metadata)
+        self.repo.forget([r.stream_id for r in results])
+        return results

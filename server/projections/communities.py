@@ -15,6 +15,7 @@ import asyncpg
 import msgspec
 
 from server.domain.common import is_id
+from server.domain.communities import SLUG
 from server.events import RecordedEvent
 from server.events.types.communities import (
     CommunityCreated,
@@ -312,6 +313,8 @@ async def get_community(
 ) -> CommunityView | None:
     """A community by id or slug, if `viewer` may see it."""
     column = "id" if is_id(key) else "slug"
+    if column == "slug" and not SLUG.match(key.lower()):
+        return None  # names no community (and may hold what PostgreSQL refuses, such as NUL)
     row = await conn.fetchrow(
         f"SELECT {_COMMUNITY_COLUMNS} FROM communities c"
         f" WHERE c.{column} = $2 AND {_visible('$1::uuid')}",

@@ -13,6 +13,7 @@ import asyncpg
 import msgspec
 
 from server.domain.common import is_id
+from server.domain.members import HANDLE
 from server.events import RecordedEvent
 from server.events.types.auth import TokenIssued, TokenRevoked
 from server.events.types.members import (
@@ -206,6 +207,8 @@ async def get_member(conn: asyncpg.Connection, key: str) -> MemberView | None:
     """An active member by id or handle (case-insensitive)."""
     column = "id" if is_id(key) else "handle"
     value: object = key.lower() if column == "handle" else key
+    if column == "handle" and not HANDLE.fullmatch(value):  # type: ignore[arg-type]
+        return None  # names nobody (and may hold what PostgreSQL refuses, such as NUL)
     row = await conn.fetchrow(
         f"SELECT {MEMBER_COLUMNS} FROM members m WHERE m.{column} = $1 AND m.status = 'active'",
         value,

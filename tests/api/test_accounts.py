@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
+from aiohttp.test_utils import TestClient
 
+from server.app import create_app
+from server.commands.accounts import CREDENTIAL_FRESHNESS
 from server.config import Settings
 from tests.api.conftest import Client, Member, register
 
@@ -171,6 +175,23 @@ async def test_personal_access_tokens_are_shown_once_listed_and_revoked(client: 
     response = await ada.request("DELETE", f"/api/v1/me/tokens/{created['token_id']}")
     assert response.status == 200
     assert (await pat.request("GET", "/api/v1/me")).status == 401
+
+
+async def test_a_revocation_on_another_server_process_applies_within_the_freshness_bound(
+    client: Client,
+    database_url: str,
+    settings: Settings,
+    aiohttp_client: Callable[..., Awaitable[TestClient]],
+) -> None:
+    ada = await register(client, "ada")
+    other = await aiohttp_client(create_app(settings, database_url))  # a second process
+    assert (await ada.request("GET", "/api/v1/me")).status == 200  # now cached here
+    tokens = await (await ada.request("GET", "/api/v1/me/tokens")).json()
+    token_id = tokens["items"][0]["token_id"]
+    revoked = await other.delete(f"/api/v1/me/tokens/{token_id}", headers=ada.headers)
+    assert revoked.status == 200
+    await asyncio.sleep(CREDENTIAL_FRESHNESS + 0.2)
+    assert (await ada.request("GET", "/api/v1/me")).status == 401
 
 
 async def test_a_token_cannot_mint_scopes_it_lacks(client: Client) -> None:

@@ -88,6 +88,7 @@ async def test_open_approval_and_invite_policies(client: Client) -> None:
         "POST", "/api/v1/communities/approve-c/join", json={"message": "I run the ETL"}
     )
     assert (await asked.json())["membership"] == "requested"
+    owner.saw(ada)
     queue = await get(owner, "/api/v1/communities/approve-c/requests")
     assert [(r["member"]["handle"], r["message"]) for r in queue["items"]] == [
         ("ada", "I run the ETL")
@@ -133,9 +134,7 @@ async def test_members_only_communities_do_not_exist_for_outsiders(client: Clien
     assert (await ada.request("POST", "/api/v1/communities/inner/join")).status == 404
     assert (await get(ada, "/api/v1/communities"))["items"] == []
     assert (await get(root, "/api/v1/communities/inner"))["viewer_role"] is None  # admin sees it
-    await owner.request(
-        "POST", "/api/v1/communities/inner/invitations", json={"member_id": ada.id}
-    )
+    await owner.request("POST", "/api/v1/communities/inner/invitations", json={"member_id": ada.id})
     ada.saw(owner)
     assert (await get(ada, "/api/v1/communities/inner"))["viewer_invited"] is True
     assert (await ada.request("POST", "/api/v1/communities/inner/join")).status == 200

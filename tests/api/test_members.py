@@ -72,6 +72,7 @@ async def test_suspension_hides_the_member_and_stops_their_token(client: Client)
     assert [m["handle"] for m in listed["items"]] == ["ada"]
     response = await root.request("POST", f"/api/v1/admin/members/{ada.id}/unsuspend")
     assert response.status == 200
+    ada.saw(root)
     assert (await ada.request("GET", "/api/v1/me")).status == 200
 
 
