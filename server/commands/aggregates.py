@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from server.commands.repository import Aggregate
-from server.domain import artefacts, communities, credentials, members, posts
+from server.domain import (
+    artefacts,
+    communities,
+    credentials,
+    endorsements,
+    enrollments,
+    members,
+    paths,
+    posts,
+)
 
 MEMBERS = Aggregate("member", members.initial, members.evolve)
 APPS = Aggregate("app", credentials.initial_app, credentials.evolve_app)
@@ -13,3 +22,6 @@ INVITES = Aggregate("invite", credentials.initial_invite, credentials.evolve_inv
 COMMUNITIES = Aggregate("community", communities.initial, communities.evolve)
 POSTS = Aggregate("post", posts.initial, posts.evolve)
 ARTEFACTS = Aggregate("artefact", artefacts.initial, artefacts.evolve)
+PATHS = Aggregate("path", paths.initial, paths.evolve)
+ENROLLMENTS = Aggregate("enrollment", enrollments.initial, enrollments.evolve)
+ENDORSEMENTS = Aggregate("endorsement", endorsements.initial, endorsements.evolve)

@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from server.projections.artefacts import ArtefactsProjection
 from server.projections.communities import CommunitiesProjection
+from server.projections.endorsements import EndorsementsProjection
 from server.projections.members import MembersProjection
+from server.projections.paths import PathsProjection
 from server.projections.posts import PostsProjection
 from server.projections.runner import Projection
 
 
 def all_projections() -> list[Projection]:
-    return [MembersProjection(), CommunitiesProjection(), ArtefactsProjection(), PostsProjection()]
+    return [
+        MembersProjection(),
+        CommunitiesProjection(),
+        ArtefactsProjection(),
+        PostsProjection(),
+        PathsProjection(),
+        EndorsementsProjection(),
+    ]

@@ -1,0 +1,281 @@
+"""The posts read model: posts and replies with their HTML, threads, likes; and the queries over
+them.
+
+HTML is rendered (and sanitised) here, when an event is applied, from the body as the author
+wrote it. A deleted or removed post stays as a tombstone — status set, body and html emptied,
+its likes dropped — so the thread it is in keeps its shape.
+
+Every query takes the reading member (`viewer`, None when anonymous): a post in a members-only
+community exists only for its members and instance admins, and a suspended member's posts are
+not served at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import asyncpg
+import msgspec
+
+from server.domain.rendering import render
+from server.events import RecordedEvent
+from server.events.types.posts import (
+    PostDeleted,
+    PostEdited,
+    PostLiked,
+    PostPublished,
+    PostRemoved,
+    PostUnliked,
+)
+from server.projections.members import MEMBER_COLUMNS, MemberView, member_view
+from server.projections.pagination import NEWEST, Page, after, page
+from server.projections.runner import Projection
+from server.projections.visibility import author_active, community_visible
+
+
+class PostsProjection(Projection):
+    name = "posts"
+    event_types = frozenset(
+        t.__struct_config__.tag
+        for t in (PostPublished, PostEdited, PostDeleted, PostRemoved, PostLiked, PostUnliked)
+    )
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
+        for event in events:
+            await _apply(conn, event)
+
+
+async def _apply(conn: asyncpg.Connection, event: RecordedEvent) -> None:
+    post_id = event.stream_id.removeprefix("post-")
+    data = event.data
+    match data:
+        case PostPublished():
+            await conn.execute(
+                "INSERT INTO posts (id, author_id, community_id, in_reply_to, thread_id, body,"
+                " format, html, status, published_at, position)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'published', $9, $10)",
+                post_id,
+                data.author_id,
+                data.community_id,
+                data.in_reply_to,
+                data.thread_id,
+                data.body,
+                data.format,
+                render(data.body, data.format),
+                event.recorded_at,
+                event.position,
+            )
+            if data.in_reply_to is not None:
+                await _count_reply(conn, data.in_reply_to, 1)
+        case PostEdited():
+            await conn.execute(
+                "UPDATE posts SET body = $2, format = $3, html = $4, edited_at = $5"
+                " WHERE id = $1 AND status = 'published'",
+                post_id,
+                data.body,
+                data.format,
+                render(data.body, data.format),
+                event.recorded_at,
+            )
+        case PostDeleted() | PostRemoved():
+            status = "deleted" if isinstance(data, PostDeleted) else "removed"
+            row = await conn.fetchrow(
+                "UPDATE posts SET status = $2, body = '', html = '', likes_count = 0"
+                " WHERE id = $1 AND status = 'published' RETURNING in_reply_to::text",
+                post_id,
+                status,
+            )
+            await conn.execute("DELETE FROM post_likes WHERE post_id = $1", post_id)
+            if row is not None and row[0] is not None:
+                await _count_reply(conn, row[0], -1)
+        case PostLiked():
+            inserted = await conn.fetchval(
+                "INSERT INTO post_likes (post_id, member_id, liked_at, position)"
+                " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1",
+                post_id,
+                data.member_id,
+                event.recorded_at,
+                event.position,
+            )
+            if inserted:
+                await _count_like(conn, post_id, 1)
+        case PostUnliked():
+            deleted = await conn.fetchval(
+                "DELETE FROM post_likes WHERE post_id = $1 AND member_id = $2 RETURNING 1",
+                post_id,
+                data.member_id,
+            )
+            if deleted:
+                await _count_like(conn, post_id, -1)
+
+
+async def _count_reply(conn: asyncpg.Connection, parent_id: str, by: int) -> None:
+    await conn.execute(
+        "UPDATE posts SET replies_count = replies_count + $2 WHERE id = $1", parent_id, by
+    )
+
+
+async def _count_like(conn: asyncpg.Connection, post_id: str, by: int) -> None:
+    await conn.execute("UPDATE posts SET likes_count = likes_count + $2 WHERE id = $1", post_id, by)
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+class PostView(msgspec.Struct, kw_only=True):
+    id: str
+    author: MemberView
+    community_id: str | None
+    """null: the post is on its author's profile."""
+    in_reply_to: str | None
+    """The post this one replies to; null for the first post of a thread."""
+    thread_id: str
+    """The first post of the thread (the post's own id unless it is a reply)."""
+    body: str
+    """As the author wrote it; "" once the post is deleted or removed."""
+    format: str
+    """`markdown` or `plain`: how `body` is written."""
+    html: str
+    """`body` rendered to sanitised HTML; "" once the post is deleted or removed."""
+    status: str
+    """`published`, or `deleted` (by its author) / `removed` (by a moderator): a tombstone."""
+    published_at: datetime
+    edited_at: datetime | None
+    likes_count: int
+    replies_count: int
+    """Direct replies that are neither deleted nor removed."""
+    liked_by_viewer: bool
+
+
+class LikeView(msgspec.Struct, kw_only=True):
+    member: MemberView
+    liked_at: datetime
+
+
+_POST_COLUMNS = (
+    f"{MEMBER_COLUMNS}, p.id::text, p.community_id::text, p.in_reply_to::text,"
+    " p.thread_id::text, p.body, p.format, p.html, p.status, p.published_at, p.edited_at,"
+    " p.likes_count, p.replies_count,"
+    " EXISTS (SELECT 1 FROM post_likes vl WHERE vl.post_id = p.id AND vl.member_id = $1),"
+    " p.position"
+)
+_FROM = "FROM posts p JOIN members m ON m.id = p.author_id"
+
+
+_READABLE = f"{community_visible('p.community_id', '$1::uuid')} AND {author_active('p.author_id')}"
+"""What every post query requires: the post's community is visible to the viewer (`$1`), and
+its author is not suspended."""
+
+
+def _post(r: asyncpg.Record) -> PostView:
+    return PostView(
+        id=r[11],
+        author=member_view(r),
+        community_id=r[12],
+        in_reply_to=r[13],
+        thread_id=r[14],
+        body=r[15],
+        format=r[16],
+        html=r[17],
+        status=r[18],
+        published_at=r[19],
+        edited_at=r[20],
+        likes_count=r[21],
+        replies_count=r[22],
+        liked_by_viewer=r[23],
+    )
+
+
+def _position(r: asyncpg.Record) -> tuple[int]:
+    return (r[24],)
+
+
+async def get_post(conn: asyncpg.Connection, post_id: str, viewer: str | None) -> PostView | None:
+    """A post (or its tombstone), if `viewer` may see it."""
+    row = await conn.fetchrow(
+        f"SELECT {_POST_COLUMNS} {_FROM} WHERE p.id = $2 AND {_READABLE}",
+        viewer,
+        post_id,
+    )
+    return _post(row) if row else None
+
+
+async def list_thread(
+    conn: asyncpg.Connection, thread_id: str, viewer: str | None, cursor: str | None, limit: int
+) -> Page[PostView]:
+    """The posts of a thread, oldest first: its first post, then the replies as they came.
+    Tombstones are included (empty body); posts of suspended members are left out."""
+    (since,) = after(cursor, int, first=(0,))
+    rows = await conn.fetch(
+        f"SELECT {_POST_COLUMNS} {_FROM}"
+        f" WHERE p.thread_id = $2 AND p.position > $3 AND {_READABLE}"
+        " ORDER BY p.position LIMIT $4",
+        viewer,
+        thread_id,
+        since,
+        limit + 1,
+    )
+    return page(rows, limit, _post, _position)
+
+
+async def list_community_posts(
+    conn: asyncpg.Connection,
+    community_id: str,
+    viewer: str | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[PostView]:
+    """The first posts of a community's threads, newest first (no replies, no tombstones)."""
+    (before,) = after(cursor, int, first=NEWEST)
+    rows = await conn.fetch(
+        f"SELECT {_POST_COLUMNS} {_FROM}"
+        " WHERE p.community_id = $2 AND p.in_reply_to IS NULL AND p.status = 'published'"
+        f" AND p.position < $3 AND {_READABLE}"
+        " ORDER BY p.position DESC LIMIT $4",
+        viewer,
+        community_id,
+        before,
+        limit + 1,
+    )
+    return page(rows, limit, _post, _position)
+
+
+async def list_member_posts(
+    conn: asyncpg.Connection, member_id: str, viewer: str | None, cursor: str | None, limit: int
+) -> Page[PostView]:
+    """A member's posts and replies — on their profile and in the communities `viewer` may
+    see — newest first (no tombstones)."""
+    (before,) = after(cursor, int, first=NEWEST)
+    rows = await conn.fetch(
+        f"SELECT {_POST_COLUMNS} {_FROM}"
+        " WHERE p.author_id = $2 AND p.status = 'published'"
+        f" AND p.position < $3 AND {_READABLE}"
+        " ORDER BY p.position DESC LIMIT $4",
+        viewer,
+        member_id,
+        before,
+        limit + 1,
+    )
+    return page(rows, limit, _post, _position)
+
+
+async def list_likes(
+    conn: asyncpg.Connection, post_id: str, viewer: str | None, cursor: str | None, limit: int
+) -> Page[LikeView]:
+    """Who liked a post `viewer` may see, newest first; suspended members are left out."""
+    (before,) = after(cursor, int, first=NEWEST)
+    rows = await conn.fetch(
+        f"SELECT {MEMBER_COLUMNS}, l.liked_at, l.position FROM post_likes l"
+        " JOIN members m ON m.id = l.member_id JOIN posts p ON p.id = l.post_id"
+        " WHERE l.post_id = $2 AND l.position < $3 AND m.status = 'active'"
+        f" AND {_READABLE}"
+        " ORDER BY l.position DESC LIMIT $4",
+        viewer,
+        post_id,
+        before,
+        limit + 1,
+    )
+    return page(
+        rows, limit, lambda r: LikeView(member=member_view(r), liked_at=r[11]), lambda r: (r[12],)
+    )
