@@ -103,7 +103,11 @@ async def subscribe(
                 checkpoint = batch[-1].position
                 if len(batch) == batch_size:
                     continue  # still catching up: read on without waiting
+            # Not asyncio.wait_for: on Python 3.11 it can swallow a cancellation that arrives
+            # as the wait ends (gh-86296), and a subscription that ignores its cancellation
+            # keeps a closing server waiting forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(waiter.wait(), poll_interval)
+                async with asyncio.timeout(poll_interval):
+                    await waiter.wait()
     finally:
         notifier.unregister(waiter)
