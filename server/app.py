@@ -57,9 +57,11 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
         )
         app[STORE] = store
         app[COMMANDS] = Commands.over(store, registration=RegistrationPolicy(settings.registration))
+        # Even when another process runs the projections, reads wait on their checkpoints.
         runner = ProjectionRunner(store, database_url, all_projections(), poll_interval=0.5)
         app[RUNNER] = runner
-        runner.start()
+        if settings.projections:
+            runner.start()
         yield
         await runner.close()
         await store.close()

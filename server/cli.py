@@ -1,4 +1,4 @@
-"""The `learnwork` command: serve, migrate, admin, schemas."""
+"""The `learnwork` command: serve, migrate, projections, admin, schemas."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ from server.domain.errors import DomainError
 from server.events.store import EventStore
 from server.events.types import REGISTRY
 from server.migrations import migrate
+from server.projections.catalog import all_projections
+from server.projections.runner import ProjectionRunner
 
 log = logging.getLogger("learnwork")
 
@@ -51,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(_migrate(url))
         elif args.command == "admin":
             return asyncio.run(_create_user(url, args, password))
+        elif args.command == "projections":
+            asyncio.run(_run_projections(settings, url))
         else:
             asyncio.run(_serve(settings, url))
     return 0
@@ -74,6 +78,17 @@ def _parser() -> argparse.ArgumentParser:
     migrate_cmd = commands.add_parser("migrate", help="apply pending database migrations and exit")
     migrate_cmd.add_argument("--config", help=config_help)
     migrate_cmd.set_defaults(host=None, port=None)
+    projections = commands.add_parser("projections", help="the read models")
+    projection_commands = projections.add_subparsers(dest="projections_command", required=True)
+    run = projection_commands.add_parser(
+        "run",
+        help="keep the read models up to date, without serving HTTP",
+        description="Run the projections in a process of their own, for API processes started "
+        "with LEARNWORK_PROJECTIONS=false. Any number may run: each projection is applied by "
+        "one process at a time (the others stand by).",
+    )
+    run.add_argument("--config", help=config_help)
+    run.set_defaults(host=None, port=None)
     admin = commands.add_parser("admin", help="administration tasks")
     admin_commands = admin.add_subparsers(dest="admin_command", required=True)
     create_user = admin_commands.add_parser(
@@ -132,6 +147,24 @@ async def _serve(settings: Settings, url: str) -> None:
         log.info("shutting down")
     finally:
         await runner.cleanup()
+
+
+async def _run_projections(settings: Settings, url: str) -> None:
+    await _migrate(url)
+    store = await EventStore.open(url, REGISTRY, pool_size=settings.db_pool_size)
+    runner = ProjectionRunner(store, url, all_projections(), poll_interval=0.5)
+    try:
+        runner.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        log.info("projections running: %s", ", ".join(runner.projections))
+        await stop.wait()
+        log.info("shutting down")
+    finally:
+        await runner.close()
+        await store.close()
 
 
 def _read_password(args: argparse.Namespace) -> str | None:

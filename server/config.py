@@ -61,6 +61,13 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         msgspec.Meta(ge=256, le=16 * 1024 * 1024),
     ] = 256 * 1024
     log_level: Annotated[str, _doc("DEBUG, INFO, WARNING or ERROR.")] = "INFO"
+    projections: Annotated[
+        bool,
+        _doc(
+            "Keep the read models up to date in this process. Set false in API-only processes "
+            "when `learnwork projections run` does it in another."
+        ),
+    ] = True
     registration: Annotated[
         Literal["open", "approval", "invite", "closed"],
         _doc(

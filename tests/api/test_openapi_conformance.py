@@ -10,15 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -31,6 +25,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from server.db import with_database
+from tests.servers import SERVER_READY, learnwork
 
 DATABASE = "learnwork_schemathesis"
 
@@ -60,34 +55,15 @@ def live_server(
 
     asyncio.run(fresh_database())
     env = {
-        **os.environ,
         "LEARNWORK_DATABASE_URL": with_database(pg_server_url, DATABASE),
         "LEARNWORK_PORT": "0",
         "LEARNWORK_WRITES_PER_MINUTE": "1000000",
         "LEARNWORK_SIGN_INS_PER_MINUTE": "1000000",
         "LEARNWORK_READ_WAIT_SECONDS": "2",
     }
-    # The log goes to a file: a pipe nobody reads would fill up and stall the server.
     log = tmp_path_factory.mktemp("server") / "stderr.log"
-    with log.open("w") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve"], env=env, stderr=stderr
-        )
-    try:
-        base = _wait_until_ready(process, log)
+    with learnwork("serve", env=env, log=log, ready=SERVER_READY) as base:
         yield {"base": base, **_seed(base)}
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
-
-
-def _wait_until_ready(process: subprocess.Popen[bytes], log: Path) -> str:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        if match := re.search(r"ready at (http://\S+)", log.read_text()):
-            return match[1]
-        time.sleep(0.05)
-    raise AssertionError("the server did not start:\n" + log.read_text())
 
 
 def _seed(base: str) -> dict[str, str]:
