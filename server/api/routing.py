@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import msgspec
@@ -98,7 +97,6 @@ class Call:
     body: Any
     query: Any
     credential: Credential | None
-    correlation_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
     @property
     def actor(self) -> Actor:

@@ -270,6 +270,17 @@ class _Writer:
         self, conn: asyncpg.Connection, batch: list[_Append], *, fresh: bool
     ) -> list[list[AppendResult] | Exception]:
         streams = {part.stream_id for a in batch for part in a.parts}
+        if not fresh:
+            # A stream every append here expects not to exist (a new entity's) is taken to be
+            # empty without a read: if it is not, the unique constraint refuses the INSERT and
+            # the retry reads it fresh, so a conflict is still only reported from a fresh read.
+            expectations: dict[str, set[object]] = {}
+            for append in batch:
+                for part in append.parts:
+                    expectations.setdefault(part.stream_id, set()).add(part.expected)
+            for stream_id, expected in expectations.items():
+                if expected == {NO_STREAM} and stream_id not in self._heads:
+                    self._heads[stream_id] = 0
         unknown = [s for s in streams if fresh or s not in self._heads]
         maybe_stored = [
             r.id for a in batch for part in a.parts for r in part.rows if fresh or r.id_supplied

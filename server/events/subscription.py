@@ -83,12 +83,18 @@ async def subscribe(
     *,
     batch_size: int,
     poll_interval: float,
+    min_interval: float = 0.0,
 ) -> AsyncIterator[list[RecordedEvent]]:
     waiter = notifier.register()
     checkpoint = after
     delay = 0.05
+    loop = asyncio.get_running_loop()
+    last_read = -min_interval
     try:
         while True:
+            if (pause := last_read + min_interval - loop.time()) > 0:
+                await asyncio.sleep(pause)  # busy: let appends gather into one larger read
+            last_read = loop.time()
             waiter.clear()
             try:
                 batch = await read_all(checkpoint, batch_size)

@@ -1,0 +1,230 @@
+"""The HTTP API's write and read paths against a trivial endpoint of the same app, in one run:
+`python -m bench.api`.
+
+Runs `learnwork` as processes of their own on a loopback port (over a fresh embedded
+PostgreSQL, or BENCH_DATABASE_URL's server) in two layouts, each on a fresh database:
+
+- **one process**: `learnwork serve` serving HTTP and keeping the read models;
+- **API + worker**: `learnwork serve` with LEARNWORK_PROJECTIONS=false, and
+  `learnwork projections run` keeping the read models in a second process.
+
+Each is driven with an aiohttp client from this process, C concurrent requests at a time:
+
+- the ceiling: `GET /healthz`, one indexed single-row query (measured first and last; the
+  ratios use the mean of both, which also shows drift);
+- `GET /api/v1/posts/{id}`: a post read back from the read model, authenticated;
+- `POST /api/v1/posts`: publish a post, authenticated — token check, decide, durable append;
+- then how long the read models take to include the last post written (catch-up).
+
+Prints req/s, p50 and p99 for each, and each path's rate as a share of the ceiling.
+Target (issue 3): POST ≥ 0.5 of the ceiling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+from server.db import embedded_postgres, ensure_database, with_database
+
+DATABASE = "learnwork_bench_api"
+
+
+@dataclass
+class Result:
+    name: str
+    count: int
+    seconds: float
+    latencies: list[float]
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds
+
+    def line(self) -> str:
+        cuts = statistics.quantiles(self.latencies, n=100)
+        return (
+            f"{self.name:<28} {self.rate:>8,.0f} req/s   p50 {cuts[49] * 1000:6.2f} ms"
+            f"   p99 {cuts[98] * 1000:6.2f} ms   ({self.count:,} requests, {self.errors} errors)"
+        )
+
+
+async def drive(
+    name: str,
+    session: aiohttp.ClientSession,
+    request: Callable[[aiohttp.ClientSession, int], Any],
+    concurrency: int,
+    seconds: float,
+) -> Result:
+    """`concurrency` loops each sending `request` back to back for `seconds`."""
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+    counter = iter(range(10**9))
+
+    async def loop() -> None:
+        nonlocal errors
+        while time.perf_counter() < deadline:
+            start = time.perf_counter()
+            async with request(session, next(counter)) as response:
+                await response.read()
+                if response.status >= 400:
+                    errors += 1
+            latencies.append(time.perf_counter() - start)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(loop() for _ in range(concurrency)))
+    return Result(name, len(latencies), time.perf_counter() - start, latencies, errors)
+
+
+def start(command: list[str], env: dict[str, str], log: Path, ready: str) -> tuple[Any, str]:
+    """A `learnwork` process and the first group of `ready` once its log shows it."""
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", *command], env={**os.environ, **env}, stderr=stderr
+        )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if match := re.search(ready, log.read_text()):
+            return process, match[1] if match.groups() else match[0]
+        time.sleep(0.05)
+    process.terminate()
+    raise SystemExit(f"learnwork {' '.join(command)} did not start:\n{log.read_text()}")
+
+
+async def catch_up(session: aiohttp.ClientSession, auth: dict[str, str]) -> float:
+    """Seconds from the end of the write phase until the read models hold its last post."""
+    start = time.perf_counter()
+    written = await (
+        await session.post("/api/v1/posts", json={"body": "last"}, headers=auth)
+    ).json()
+    wait = {**auth, "Learnwork-Min-Position": str(written["position"])}
+    while (await session.get(f"/api/v1/posts/{written['id']}", headers=wait)).status != 200:
+        pass  # 503: not there within the server's read wait yet; ask again
+    return time.perf_counter() - start
+
+
+async def measure(base: str, args: argparse.Namespace) -> None:
+    connector = aiohttp.TCPConnector(limit=args.concurrency)
+    async with aiohttp.ClientSession(base, connector=connector) as session:
+        account = await (
+            await session.post(
+                "/api/v1/accounts",
+                json={"handle": "bench", "display_name": "Bench", "password": "correct horse 1"},
+            )
+        ).json()
+        auth = {"Authorization": f"Bearer {account['access_token']}"}
+        written = await (
+            await session.post("/api/v1/posts", json={"body": "# Hello\n\n*world*"}, headers=auth)
+        ).json()
+        post_id = written["id"]
+        # Wait until the read model has the post, then read it without the header.
+        wait = {**auth, "Learnwork-Min-Position": str(written["position"])}
+        assert (await session.get(f"/api/v1/posts/{post_id}", headers=wait)).status == 200
+        body = {"body": "A note on **incident review**: what we learnt, and what we change."}
+
+        def health(s: aiohttp.ClientSession, _: int) -> Any:
+            return s.get("/healthz")
+
+        def read(s: aiohttp.ClientSession, _: int) -> Any:
+            return s.get(f"/api/v1/posts/{post_id}", headers=auth)
+
+        def write(s: aiohttp.ClientSession, _: int) -> Any:
+            return s.post("/api/v1/posts", json=body, headers=auth)
+
+        c, t = args.concurrency, args.seconds
+        await drive("warm-up", session, health, c, 1.0)
+        first = await drive("GET /healthz (ceiling)", session, health, c, t)
+        get = await drive("GET /api/v1/posts/{id}", session, read, c, t)
+        post = await drive("POST /api/v1/posts", session, write, c, t)
+        caught_up = await catch_up(session, auth)
+        last = await drive("GET /healthz (ceiling again)", session, health, c, t)
+    ceiling = (first.rate + last.rate) / 2
+    for result in (first, get, post, last):
+        print(result.line())
+    print(f"read models caught up with the last post {caught_up * 1000:,.0f} ms after it")
+    print(
+        f"ceiling (mean of both runs) {ceiling:,.0f} req/s;"
+        f" GET post / ceiling = {get.rate / ceiling:.2f};"
+        f" POST post / ceiling = {post.rate / ceiling:.2f}   target: POST >= 0.50"
+    )
+
+
+async def fresh_database(server_url: str) -> None:
+    conn = await asyncpg.connect(server_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    finally:
+        await conn.close()
+    await ensure_database(server_url, DATABASE)
+
+
+LAYOUTS = {
+    "one process (serve keeps the read models)": False,
+    "API + worker (projections run in a second process)": True,
+}
+
+
+def run(server_url: str, args: argparse.Namespace) -> None:
+    print(f"{os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"{args.concurrency} concurrent requests, {args.seconds:.0f} s per phase")
+    for layout, worker in LAYOUTS.items():
+        asyncio.run(fresh_database(server_url))
+        env = {
+            "LEARNWORK_DATABASE_URL": with_database(server_url, DATABASE),
+            "LEARNWORK_PORT": "0",
+            "LEARNWORK_WRITES_PER_MINUTE": "100000000",
+            "LEARNWORK_SIGN_INS_PER_MINUTE": "100000000",
+            "LEARNWORK_PROJECTIONS": "false" if worker else "true",
+        }
+        with tempfile.TemporaryDirectory(prefix="learnwork-bench-api-") as folder:
+            processes = []
+            try:
+                if worker:
+                    log = Path(folder) / "worker.log"
+                    command = ["projections", "run"]
+                    processes.append(start(command, env, log, r"projections running")[0])
+                server, base = start(["serve"], env, Path(folder) / "serve.log", READY)
+                processes.append(server)
+                print(f"\n## {layout}\n")
+                asyncio.run(measure(base, args))
+            finally:
+                for process in processes:
+                    process.terminate()
+                    process.wait(timeout=60)
+
+
+READY = r"ready at (http://\S+)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args()
+    if url := os.environ.get("BENCH_DATABASE_URL"):
+        run(url, args)
+        return
+    with tempfile.TemporaryDirectory(prefix="learnwork-bench-") as folder:
+        with embedded_postgres(folder, database="postgres") as url:
+            run(url, args)
+
+
+if __name__ == "__main__":
+    main()
