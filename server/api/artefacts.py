@@ -13,7 +13,6 @@ from server.api.accounts import PageQuery
 from server.api.communities import visible_community
 from server.api.routing import Api, Call, Written, field_problem, written
 from server.commands import artefacts as artefact_commands
-from server.domain.common import is_id
 from server.events.types.fields import Id, LongText, ShortText, Skills, Summary, TextFormat, Urls
 from server.projections import artefacts as artefacts_read
 from server.projections import members as members_read
@@ -52,13 +51,6 @@ class ArtefactChanges(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 # -- helpers --------------------------------------------------------------------------------
-
-
-def _artefact_id(call: Call) -> str:
-    value = call.param("artefact_id")
-    if not is_id(value):
-        raise field_problem(404, "Not Found", "artefact_id", "no such artefact")
-    return value
 
 
 def _not_found() -> Exception:
@@ -107,7 +99,7 @@ async def create_artefact(call: Call) -> Written:
 )
 async def get_artefact(call: Call) -> ArtefactView:
     """An artefact with its current revision."""
-    artefact_id = _artefact_id(call)
+    artefact_id = call.id_param("artefact_id")
     async with call.db() as conn:
         view = await artefacts_read.get_artefact(conn, artefact_id, call.viewer)
     if view is None:
@@ -128,7 +120,7 @@ async def get_artefact(call: Call) -> ArtefactView:
 async def revise_artefact(call: Call) -> Written:
     """Revise an artefact (its author): the fields sent change, making its next revision. A
     revision that changes nothing writes nothing (`position` null)."""
-    artefact_id = _artefact_id(call)
+    artefact_id = call.id_param("artefact_id")
     body: ArtefactChanges = call.body
     results = await artefact_commands.revise(
         call.cx,
@@ -155,7 +147,7 @@ async def revise_artefact(call: Call) -> Written:
 )
 async def delete_artefact(call: Call) -> Written:
     """Delete an artefact (its author): neither it nor any revision of it is served again."""
-    artefact_id = _artefact_id(call)
+    artefact_id = call.id_param("artefact_id")
     return written(await artefact_commands.delete(call.cx, call.actor, artefact_id), artefact_id)
 
 
@@ -173,7 +165,7 @@ async def delete_artefact(call: Call) -> Written:
 )
 async def list_artefact_revisions(call: Call) -> Page[RevisionView]:
     """Every revision of an artefact, newest first."""
-    artefact_id = _artefact_id(call)
+    artefact_id = call.id_param("artefact_id")
     async with call.db() as conn:
         revisions = await artefacts_read.list_revisions(
             conn, artefact_id, call.viewer, call.query.cursor, call.query.limit
@@ -193,7 +185,7 @@ async def list_artefact_revisions(call: Call) -> Page[RevisionView]:
 )
 async def get_artefact_revision(call: Call) -> RevisionView:
     """Revision `revision` of an artefact (1 is the creation)."""
-    artefact_id = _artefact_id(call)
+    artefact_id = call.id_param("artefact_id")
     text = call.param("revision")
     number = int(text) if text.isascii() and text.isdecimal() else 0
     if not 1 <= number <= MAX_REVISION:

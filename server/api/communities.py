@@ -16,7 +16,6 @@ from server.commands import communities as community_commands
 from server.commands.aggregates import COMMUNITIES
 from server.commands.context import new_id
 from server.domain import communities
-from server.domain.common import is_id
 from server.events.types.fields import Id, ShortText, Skills, Summary, Url
 from server.projections import communities as communities_read
 from server.projections.communities import (
@@ -115,13 +114,6 @@ async def _community_id(call: Call) -> str:
     if community_id is None:
         raise field_problem(404, "Not Found", "community", "no such community")
     return community_id
-
-
-def _path_id(call: Call, name: str) -> str:
-    value = call.param(name)
-    if not is_id(value):
-        raise field_problem(404, "Not Found", name, f"no such {name.removesuffix('_id')}")
-    return value
 
 
 async def _moderated(call: Call) -> CommunityView:
@@ -319,7 +311,7 @@ async def list_join_requests(call: Call) -> Page[JoinRequestView]:
 )
 async def approve_join_request(call: Call) -> Written:
     """Approve a request to join (moderators)."""
-    member_id = _path_id(call, "member_id")
+    member_id = call.id_param("member_id")
     return await _act(call, communities.ApproveRequest(actor=call.actor, member_id=member_id))
 
 
@@ -334,7 +326,7 @@ async def approve_join_request(call: Call) -> Written:
 )
 async def reject_join_request(call: Call) -> Written:
     """Turn down a request to join (moderators)."""
-    member_id = _path_id(call, "member_id")
+    member_id = call.id_param("member_id")
     return await _act(call, communities.RejectRequest(actor=call.actor, member_id=member_id))
 
 
@@ -368,7 +360,7 @@ async def invite_member(call: Call) -> Written:
 async def change_member_role(call: Call) -> Written:
     """Make a member an owner, a moderator or a plain member (owners). A community always
     keeps at least one owner."""
-    member_id = _path_id(call, "member_id")
+    member_id = call.id_param("member_id")
     command = communities.ChangeRole(actor=call.actor, member_id=member_id, role=call.body.role)
     return await _act(call, command)
 
@@ -386,7 +378,7 @@ async def change_member_role(call: Call) -> Written:
 async def remove_member(call: Call) -> Written:
     """Remove a member (moderators remove members; owners remove anyone but the last owner).
     They may join again; to keep them out, ban them."""
-    member_id = _path_id(call, "member_id")
+    member_id = call.id_param("member_id")
     command = communities.Remove(actor=call.actor, member_id=member_id, reason=call.body.reason)
     return await _act(call, command)
 
@@ -435,7 +427,7 @@ async def ban_member(call: Call) -> Written:
 )
 async def unban_member(call: Call) -> Written:
     """Lift a ban (moderators). The member may then join again."""
-    member_id = _path_id(call, "member_id")
+    member_id = call.id_param("member_id")
     return await _act(call, communities.Unban(actor=call.actor, member_id=member_id))
 
 
@@ -500,5 +492,5 @@ async def add_resource(call: Call) -> Written:
 )
 async def remove_resource(call: Call) -> Written:
     """Take a resource out of the library (moderators)."""
-    resource_id = _path_id(call, "resource_id")
+    resource_id = call.id_param("resource_id")
     return await _act(call, communities.RemoveResource(actor=call.actor, resource_id=resource_id))

@@ -148,13 +148,6 @@ def _require_admin(call: Call) -> None:
         raise field_problem(403, "Forbidden", "token", "only admins can do this")
 
 
-def _member_id(call: Call) -> str:
-    member_id = call.param("member_id")
-    if not is_id(member_id):
-        raise field_problem(404, "Not Found", "member_id", "no such member")
-    return member_id
-
-
 class SuspendRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     reason: Summary = ""
 
@@ -171,7 +164,7 @@ def _admin_action(action: str) -> None:
 
     async def handler(call: Call) -> Written:
         _require_admin(call)
-        member_id = _member_id(call)
+        member_id = call.id_param("member_id")
         return written(await command(call.cx, call.actor, member_id), member_id)
 
     handler.__name__ = f"admin_{action}_member"
@@ -204,7 +197,7 @@ for _action in ACTIONS:
 async def admin_suspend_member(call: Call) -> Written:
     """Suspend a member: they cannot act, and their content is no longer served."""
     _require_admin(call)
-    member_id = _member_id(call)
+    member_id = call.id_param("member_id")
     return written(
         await members.suspend(call.cx, call.actor, member_id, call.body.reason), member_id
     )

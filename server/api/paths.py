@@ -31,7 +31,6 @@ from server.api.routing import Api, Call, Written, field_problem, written
 from server.commands import communities as community_commands
 from server.commands import enrollments as enrollment_commands
 from server.commands import paths as path_commands
-from server.domain.common import is_id
 from server.events import AppendResult, WrongExpectedVersion
 from server.events.types.fields import Id, ShortText, Skills, Summary, Url
 from server.events.types.paths import MAX_STEPS, Minutes, Note, StepIds, StepKind
@@ -120,16 +119,9 @@ class PathsQuery(PageQuery, kw_only=True):
 # -- helpers --------------------------------------------------------------------------------
 
 
-def _id_param(call: Call, name: str) -> str:
-    value = call.param(name)
-    if not is_id(value):
-        raise field_problem(404, "Not Found", name, f"no such {name.removesuffix('_id')}")
-    return value
-
-
 async def _visible_path(call: Call) -> PathView:
     """The path `{path_id}` names, as the reader may see it; 404 if they may not."""
-    path_id = _id_param(call, "path_id")
+    path_id = call.id_param("path_id")
     async with call.db() as conn:
         view = await paths_read.get_path(conn, path_id, call.viewer)
     if view is None:
@@ -237,7 +229,7 @@ async def get_path(call: Call) -> PathView:
 )
 async def update_path(call: Call) -> Written:
     """Change a path's title, summary or skills (its creator, the community's moderators)."""
-    path_id = _id_param(call, "path_id")
+    path_id = call.id_param("path_id")
     body: PathChanges = call.body
     results = await path_commands.update(
         call.cx, call.actor, path_id, title=body.title, summary=body.summary, skills=body.skills
@@ -256,7 +248,7 @@ async def update_path(call: Call) -> Written:
 )
 async def publish_path(call: Call) -> Written:
     """Publish a draft: learners may enroll. A path needs at least one step."""
-    path_id = _id_param(call, "path_id")
+    path_id = call.id_param("path_id")
     return written(await path_commands.publish(call.cx, call.actor, path_id), path_id)
 
 
@@ -272,7 +264,7 @@ async def publish_path(call: Call) -> Written:
 async def archive_path(call: Call) -> Written:
     """Retire a path: no more edits nor new learners; those enrolled keep their progress and
     may go on."""
-    path_id = _id_param(call, "path_id")
+    path_id = call.id_param("path_id")
     return written(await path_commands.archive(call.cx, call.actor, path_id), path_id)
 
 
@@ -293,7 +285,7 @@ async def archive_path(call: Call) -> Written:
 async def add_step(call: Call) -> Written:
     """Add a step (at `position`, or last); `id` is the new step's. It starts incomplete for
     every learner."""
-    path_id = _id_param(call, "path_id")
+    path_id = call.id_param("path_id")
     body: NewStep = call.body
     step_id, results = await path_commands.add_step(
         call.cx, call.actor, path_id, _step(body), body.position
@@ -313,8 +305,8 @@ async def add_step(call: Call) -> Written:
 )
 async def update_step(call: Call) -> Written:
     """Change a step; it stays complete for those who completed it."""
-    path_id = _id_param(call, "path_id")
-    step_id = _id_param(call, "step_id")
+    path_id = call.id_param("path_id")
+    step_id = call.id_param("step_id")
     body: StepChanges = call.body
     results = await path_commands.update_step(
         call.cx,
@@ -353,8 +345,8 @@ async def remove_step(call: Call) -> Written:
     Learners who enroll or complete a step after the removal decide on the new step list
     themselves, and `server.commands.enrollments` reconciles them once more after their own
     write, which covers a completion racing with the removal."""
-    path_id = _id_param(call, "path_id")
-    step_id = _id_param(call, "step_id")
+    path_id = call.id_param("path_id")
+    step_id = call.id_param("step_id")
     results = await path_commands.remove_step(call.cx, call.actor, path_id, step_id)
     if results:
         results += await _reconcile_learners(call, path_id, max(r.position for r in results))
@@ -396,7 +388,7 @@ async def _reconcile_learners(call: Call, path_id: str, position: int) -> list[A
 )
 async def reorder_steps(call: Call) -> Written:
     """Put the steps in a new order (every step id, each once). Progress is unchanged."""
-    path_id = _id_param(call, "path_id")
+    path_id = call.id_param("path_id")
     results = await path_commands.reorder_steps(call.cx, call.actor, path_id, call.body.step_ids)
     return written(results, path_id)
 
@@ -416,7 +408,7 @@ async def reorder_steps(call: Call) -> Written:
 async def enroll(call: Call) -> Written:
     """Enroll in a published path (again after leaving: your completed steps are kept).
     A members-only community's paths take a member."""
-    path_id = _id_param(call, "path_id")
+    path_id = call.id_param("path_id")
     return written(await enrollment_commands.enroll(call.cx, call.actor, path_id), path_id)
 
 
@@ -431,7 +423,7 @@ async def enroll(call: Call) -> Written:
 )
 async def leave_path(call: Call) -> Written:
     """Leave a path. Your completed steps are kept should you enroll again."""
-    path_id = _id_param(call, "path_id")
+    path_id = call.id_param("path_id")
     return written(await enrollment_commands.leave(call.cx, call.actor, path_id), path_id)
 
 
@@ -449,8 +441,8 @@ async def complete_step(call: Call) -> Written:
     """Mark a step of a path you are enrolled in complete, optionally with an artefact of
     your own as evidence and a reflection. Completing it again changes nothing; completing
     the last open step completes the path."""
-    path_id = _id_param(call, "path_id")
-    step_id = _id_param(call, "step_id")
+    path_id = call.id_param("path_id")
+    step_id = call.id_param("step_id")
     body: Completion = call.body
     results = await enrollment_commands.complete_step(
         call.cx,
@@ -475,7 +467,7 @@ async def get_enrollment(call: Call) -> EnrollmentView:
     """A member's enrollment in a path (`{member}`: id or handle) and their progress: the
     completed steps with evidence and reflection, and when they completed the path. Anyone
     who may read the path may read its learners' progress: it is shared with the community."""
-    path_id = _id_param(call, "path_id")
+    path_id = call.id_param("path_id")
     member = await _active_member(call)
     async with call.db() as conn:
         view = await paths_read.get_enrollment(conn, path_id, member.id, call.viewer)

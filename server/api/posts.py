@@ -16,7 +16,6 @@ from server.api.accounts import PageQuery
 from server.api.communities import visible_community
 from server.api.routing import Api, Call, Written, field_problem, written
 from server.commands import posts as post_commands
-from server.domain.common import is_id
 from server.events.types.fields import Id, LongText, Summary
 from server.projections import members as members_read
 from server.projections import posts as posts_read
@@ -53,16 +52,9 @@ class RemovalBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 # -- helpers --------------------------------------------------------------------------------
 
 
-def _post_id(call: Call) -> str:
-    value = call.param("post_id")
-    if not is_id(value):
-        raise field_problem(404, "Not Found", "post_id", "no such post")
-    return value
-
-
 async def _visible_post(call: Call) -> PostView:
     """The post `{post_id}` names, as the reader may see it; 404 if they may not."""
-    post_id = _post_id(call)
+    post_id = call.id_param("post_id")
     async with call.db() as conn:
         view = await posts_read.get_post(conn, post_id, call.viewer)
     if view is None:
@@ -118,7 +110,7 @@ async def publish_post(call: Call) -> Written:
 )
 async def edit_post(call: Call) -> Written:
     """Rewrite your post (409 once it is deleted or removed)."""
-    post_id = _post_id(call)
+    post_id = call.id_param("post_id")
     body: PostChanges = call.body
     results = await post_commands.edit(
         call.cx, call.actor, post_id, body=body.body, format=body.format
@@ -137,7 +129,7 @@ async def edit_post(call: Call) -> Written:
 )
 async def delete_post(call: Call) -> Written:
     """Delete your post: a tombstone stays in its thread, its replies stay."""
-    post_id = _post_id(call)
+    post_id = call.id_param("post_id")
     return written(await post_commands.delete(call.cx, call.actor, post_id), post_id)
 
 
@@ -152,7 +144,7 @@ async def delete_post(call: Call) -> Written:
 )
 async def like_post(call: Call) -> Written:
     """Like someone else's post (liking twice changes nothing)."""
-    post_id = _post_id(call)
+    post_id = call.id_param("post_id")
     return written(await post_commands.like(call.cx, call.actor, post_id), post_id)
 
 
@@ -167,7 +159,7 @@ async def like_post(call: Call) -> Written:
 )
 async def unlike_post(call: Call) -> Written:
     """Take back your like (changes nothing if you had not liked it)."""
-    post_id = _post_id(call)
+    post_id = call.id_param("post_id")
     return written(await post_commands.unlike(call.cx, call.actor, post_id), post_id)
 
 
@@ -184,7 +176,7 @@ async def unlike_post(call: Call) -> Written:
 async def remove_post(call: Call) -> Written:
     """Take a post down (moderators and owners of its community; instance admins): a
     tombstone stays in its thread."""
-    post_id = _post_id(call)
+    post_id = call.id_param("post_id")
     results = await post_commands.remove(call.cx, call.actor, post_id, reason=call.body.reason)
     return written(results, post_id)
 

@@ -22,7 +22,7 @@ from server.api.problems import problem
 from server.api.ratelimit import RateLimiter
 from server.commands.accounts import Credential, authenticate
 from server.commands.context import Commands
-from server.domain.common import Actor
+from server.domain.common import Actor, is_id
 from server.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from server.events import AppendResult, EventTooLarge, InvalidAppend, WrongExpectedVersion
 from server.projections.pagination import BadCursor
@@ -114,6 +114,15 @@ class Call:
 
     def param(self, name: str) -> str:
         return self.request.match_info[name]
+
+    def id_param(self, name: str) -> str:
+        """The path parameter `name` (`post_id`, …) as an entity id; a value that cannot be an
+        id names nothing, so it is a 404 naming the parameter."""
+        value = self.request.match_info[name]
+        if not is_id(value):
+            what = name.removesuffix("_id")
+            raise field_problem(404, "Not Found", name, f"no such {what}")
+        return value
 
     def db(self) -> Any:
         """A pooled connection for read-model queries: `async with call.db() as conn`."""
