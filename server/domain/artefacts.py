@@ -21,7 +21,14 @@ from typing import Literal
 
 import msgspec
 
-from server.domain.common import Actor, CommunityAccess, normalise_skills, require_text
+from server.domain.common import (
+    Actor,
+    CommunityAccess,
+    bounded_text,
+    no_nul,
+    require_text,
+    valid_skills,
+)
 from server.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from server.events import Event
 from server.events.types.artefacts import ArtefactCreated, ArtefactDeleted, ArtefactRevised
@@ -33,8 +40,6 @@ MAX_SUMMARY = 2_000
 MAX_BODY = 100_000
 MAX_URL = 2_000
 MAX_LINKS = 20
-MAX_SKILL = 50
-MAX_SKILLS = 30
 
 Status = Literal["none", "active", "deleted"]
 """`none`: nothing created under this id (the state before the first event)."""
@@ -261,35 +266,21 @@ def _require_member(actor: Actor, access: CommunityAccess) -> None:
 def _valid(content: Content) -> Content:
     """`content` checked and normalised: text trimmed (the body kept as written, or "" if
     blank), links de-duplicated, skills normalised."""
-    title = _text(require_text(content.title, "title"), "title", MAX_TITLE)
+    title = bounded_text(require_text(content.title, "title"), "title", MAX_TITLE)
     body = content.body if content.body.strip() else ""
     if len(body) > MAX_BODY:
         raise Invalid(f"body is at most {MAX_BODY} characters", "body")
-    _no_nul(body, "body")
+    no_nul(body, "body")
     if content.format not in FORMATS:
         raise Invalid(f"format must be one of: {', '.join(FORMATS)}", "format")
     return Content(
         title=title,
-        summary=_text(content.summary, "summary", MAX_SUMMARY),
+        summary=bounded_text(content.summary, "summary", MAX_SUMMARY),
         body=body,
         format=content.format,
         links=tuple(_links(content.links)),
-        skills=tuple(_skills(content.skills)),
+        skills=tuple(valid_skills(content.skills)),
     )
-
-
-def _text(value: str, field: str, limit: int) -> str:
-    text = value.strip()
-    if len(text) > limit:
-        raise Invalid(f"{field} is at most {limit} characters", field)
-    _no_nul(text, field)
-    return text
-
-
-def _no_nul(text: str, field: str) -> None:
-    """The log (PostgreSQL jsonb) cannot hold U+0000: refused here, naming the field."""
-    if "\x00" in text:
-        raise Invalid(f"{field} may not contain the NUL character", field)
 
 
 def _links(links: Iterable[str]) -> list[str]:
@@ -300,14 +291,3 @@ def _links(links: Iterable[str]) -> list[str]:
         if len(url) > MAX_URL or not URL.match(url):
             raise Invalid("a link is an http:// or https:// address", "links")
     return urls
-
-
-def _skills(skills: Iterable[str]) -> list[str]:
-    names = normalise_skills(list(skills))
-    if len(names) > MAX_SKILLS:
-        raise Invalid(f"at most {MAX_SKILLS} skills", "skills")
-    if any(len(name) > MAX_SKILL for name in names):
-        raise Invalid(f"a skill is at most {MAX_SKILL} characters", "skills")
-    for name in names:
-        _no_nul(name, "skills")
-    return names

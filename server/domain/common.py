@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import msgspec
 
@@ -36,6 +37,38 @@ def normalise_skills(skills: list[str], field: str = "skills") -> list[str]:
             raise Invalid("a skill needs at least one visible character", field)
         seen.setdefault(name, None)
     return list(seen)
+
+
+MAX_SKILL = 50
+MAX_SKILLS = 30
+
+
+def bounded_text(value: str, field: str, limit: int) -> str:
+    """`value` trimmed, refused if longer than `limit` or holding NUL. `field` may be a path
+    (`steps[2].title`); the message names its last part."""
+    text = value.strip()
+    if len(text) > limit:
+        raise Invalid(f"{field.rpartition('.')[2]} is at most {limit} characters", field)
+    no_nul(text, field)
+    return text
+
+
+def no_nul(text: str, field: str) -> None:
+    """The log (PostgreSQL jsonb) cannot hold U+0000: refused here, naming the field."""
+    if "\x00" in text:
+        raise Invalid(f"{field.rpartition('.')[2]} may not contain the NUL character", field)
+
+
+def valid_skills(skills: Iterable[str]) -> list[str]:
+    """`normalise_skills`, within the limits every skill list shares."""
+    names = normalise_skills(list(skills))
+    if len(names) > MAX_SKILLS:
+        raise Invalid(f"at most {MAX_SKILLS} skills", "skills")
+    if any(len(name) > MAX_SKILL for name in names):
+        raise Invalid(f"a skill is at most {MAX_SKILL} characters", "skills")
+    for name in names:
+        no_nul(name, "skills")
+    return names
 
 
 def require_text(value: str, field: str) -> str:

@@ -20,7 +20,13 @@ from typing import Any, Literal, TypeVar, get_args
 
 import msgspec
 
-from server.domain.common import Actor, CommunityAccess, normalise_skills, require_text
+from server.domain.common import (
+    Actor,
+    CommunityAccess,
+    bounded_text,
+    require_text,
+    valid_skills,
+)
 from server.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from server.events import Event
 from server.events.types.communities import (
@@ -52,8 +58,6 @@ ROLES: tuple[str, ...] = get_args(Role)
 MAX_NAME = 200
 MAX_SUMMARY = 2_000
 MAX_URL = 2_000
-MAX_SKILL = 50
-MAX_SKILLS = 30
 
 Status = Literal["none", "active"]
 """`none`: nothing created under this id (the state before the first event)."""
@@ -358,7 +362,7 @@ def decide(state: Community, command: Command) -> list[Event]:
         case Join():
             return _join(state, actor, "")
         case RequestMembership():
-            return _join(state, actor, _text(command.message, "message", MAX_SUMMARY))
+            return _join(state, actor, bounded_text(command.message, "message", MAX_SUMMARY))
         case Leave():
             return _leave(state, actor)
         case ApproveRequest():
@@ -385,13 +389,13 @@ def decide(state: Community, command: Command) -> list[Event]:
             target = _moderate(state, command.actor, command.member_id, "remove", "removed")
             if target is None:
                 return []
-            reason = _text(command.reason, "reason", MAX_SUMMARY)
+            reason = bounded_text(command.reason, "reason", MAX_SUMMARY)
             return [MemberRemoved(member_id=command.member_id, by=actor.member_id, reason=reason)]
         case Ban():
             _moderate(state, command.actor, command.member_id, "ban", "banned")
             if command.member_id in state.banned:
                 return []
-            reason = _text(command.reason, "reason", MAX_SUMMARY)
+            reason = bounded_text(command.reason, "reason", MAX_SUMMARY)
             return [MemberBanned(member_id=command.member_id, by=actor.member_id, reason=reason)]
         case Unban():
             _require(state, actor, "moderator")
@@ -424,8 +428,8 @@ def _create(state: Community, command: Create) -> list[Event]:
             slug=slug,
             name=_name(command.name),
             by=command.actor.member_id,
-            description=_text(command.description, "description", MAX_SUMMARY),
-            skills=_skills(command.skills),
+            description=bounded_text(command.description, "description", MAX_SUMMARY),
+            skills=valid_skills(command.skills),
             visibility=_choice(command.visibility, "visibility", VISIBILITIES),
             join_policy=_choice(command.join_policy, "join_policy", JOIN_POLICIES),
         )
@@ -451,9 +455,9 @@ def _update(state: Community, command: Update) -> list[Event]:
         description=(
             state.description
             if command.description is None
-            else _text(command.description, "description", MAX_SUMMARY)
+            else bounded_text(command.description, "description", MAX_SUMMARY)
         ),
-        skills=list(state.skills) if command.skills is None else _skills(command.skills),
+        skills=list(state.skills) if command.skills is None else valid_skills(command.skills),
         visibility=visibility,
         join_policy=join_policy,
     )
@@ -552,10 +556,10 @@ def _add_resource(state: Community, command: AddResource) -> list[Event]:
         ResourceAdded(
             resource_id=command.resource_id,
             url=url,
-            title=_text(require_text(command.title, "title"), "title", MAX_NAME),
+            title=bounded_text(require_text(command.title, "title"), "title", MAX_NAME),
             by=command.actor.member_id,
-            note=_text(command.note, "note", MAX_SUMMARY),
-            skills=_skills(command.skills),
+            note=bounded_text(command.note, "note", MAX_SUMMARY),
+            skills=valid_skills(command.skills),
         )
     ]
 
@@ -585,20 +589,4 @@ def _choice(value: str, field: str, allowed: tuple[str, ...]) -> Any:
 
 
 def _name(value: str) -> str:
-    return _text(require_text(value, "name"), "name", MAX_NAME)
-
-
-def _text(value: str, field: str, limit: int) -> str:
-    text = value.strip()
-    if len(text) > limit:
-        raise Invalid(f"{field} is at most {limit} characters", field)
-    return text
-
-
-def _skills(skills: list[str]) -> list[str]:
-    names = normalise_skills(skills)
-    if len(names) > MAX_SKILLS:
-        raise Invalid(f"at most {MAX_SKILLS} skills", "skills")
-    if any(len(name) > MAX_SKILL for name in names):
-        raise Invalid(f"a skill is at most {MAX_SKILL} characters", "skills")
-    return names
+    return bounded_text(require_text(value, "name"), "name", MAX_NAME)

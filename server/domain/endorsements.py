@@ -24,14 +24,13 @@ from typing import Literal
 
 import msgspec
 
-from server.domain.common import Actor
+from server.domain.common import MAX_SKILL, Actor
 from server.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from server.events import Event
 from server.events.types.endorsements import EndorsementGiven, EndorsementWithdrawn
 
 KINDS: tuple[str, ...] = ("member", "artefact")
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-MAX_SKILL = 50
 MAX_COMMENT = 2_000
 
 Status = Literal["none", "active", "withdrawn"]

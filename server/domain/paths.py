@@ -23,12 +23,18 @@ Rules that hold whatever the commands:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Literal
 
 import msgspec
 
-from server.domain.common import Actor, CommunityAccess, normalise_skills, require_text
+from server.domain.common import (
+    Actor,
+    CommunityAccess,
+    bounded_text,
+    no_nul,
+    require_text,
+    valid_skills,
+)
 from server.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from server.events import Event
 from server.events.types.paths import (
@@ -52,8 +58,6 @@ MAX_TITLE = 200
 MAX_SUMMARY = 2_000
 MAX_TEXT = 5_000
 MAX_URL = 2_000
-MAX_SKILL = 50
-MAX_SKILLS = 30
 MAX_MINUTES = 10_000
 
 Status = Literal["none", "draft", "published", "archived"]
@@ -312,8 +316,8 @@ def _create(state: Path, command: Create) -> list[Event]:
             community_id=command.community.community_id,
             by=command.actor.member_id,
             title=_title(command.title, "title"),
-            summary=_text(command.summary, "summary", MAX_SUMMARY),
-            skills=_skills(command.skills),
+            summary=bounded_text(command.summary, "summary", MAX_SUMMARY),
+            skills=valid_skills(command.skills),
             steps=[_to_event(step) for step in steps],
         )
     ]
@@ -322,9 +326,11 @@ def _create(state: Path, command: Create) -> list[Event]:
 def _update(state: Path, command: Update) -> list[Event]:
     title = state.title if command.title is None else _title(command.title, "title")
     summary = (
-        state.summary if command.summary is None else _text(command.summary, "summary", MAX_SUMMARY)
+        state.summary
+        if command.summary is None
+        else bounded_text(command.summary, "summary", MAX_SUMMARY)
     )
-    skills = state.skills if command.skills is None else tuple(_skills(command.skills))
+    skills = state.skills if command.skills is None else tuple(valid_skills(command.skills))
     if (title, summary, skills) == (state.title, state.summary, state.skills):
         return []
     return [
@@ -480,7 +486,7 @@ def _new_step(new: NewStep, prefix: str) -> Step:
         raise Invalid("a text step needs its text", prefix + "text")
     if len(text) > MAX_TEXT:
         raise Invalid(f"text is at most {MAX_TEXT} characters", prefix + "text")
-    _no_nul(text, prefix + "text")
+    no_nul(text, prefix + "text")
     minutes = new.estimated_minutes
     if minutes is not None and (type(minutes) is not int or not 1 <= minutes <= MAX_MINUTES):
         raise Invalid(
@@ -499,30 +505,4 @@ def _new_step(new: NewStep, prefix: str) -> Step:
 
 
 def _title(value: str, field: str) -> str:
-    return _text(require_text(value, field), field, MAX_TITLE)
-
-
-def _text(value: str, field: str, limit: int) -> str:
-    text = value.strip()
-    if len(text) > limit:
-        name = field.rpartition(".")[2]
-        raise Invalid(f"{name} is at most {limit} characters", field)
-    _no_nul(text, field)
-    return text
-
-
-def _no_nul(text: str, field: str) -> None:
-    """The log (PostgreSQL jsonb) cannot hold U+0000: refused here, naming the field."""
-    if "\x00" in text:
-        raise Invalid(f"{field.rpartition('.')[2]} may not contain the NUL character", field)
-
-
-def _skills(skills: Iterable[str]) -> list[str]:
-    names = normalise_skills(list(skills))
-    if len(names) > MAX_SKILLS:
-        raise Invalid(f"at most {MAX_SKILLS} skills", "skills")
-    if any(len(name) > MAX_SKILL for name in names):
-        raise Invalid(f"a skill is at most {MAX_SKILL} characters", "skills")
-    for name in names:
-        _no_nul(name, "skills")
-    return names
+    return bounded_text(require_text(value, field), field, MAX_TITLE)
