@@ -16,7 +16,6 @@ one process a change (a revocation, a suspension) is seen at once.
 from __future__ import annotations
 
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -134,7 +133,9 @@ async def execute(
         appends = [
             StreamAppend(
                 a.stream_id,
-                [NewEvent(e, uuid.uuid4(), metadata) for e in a.events],  # type: ignore[arg-type]
+                # No event ids from here: a retry decides anew (new events), and ids the store
+                # makes need no check that they are already in the log.
+                [NewEvent(e, metadata=metadata) for e in a.events],  # type: ignore[arg-type]
                 a.expected_version,
             )
             for a in appends
