@@ -15,6 +15,8 @@ one process a change (a revocation, a suspension) is seen at once.
 
 from __future__ import annotations
 
+import asyncio
+import random
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
@@ -121,11 +123,15 @@ async def execute(
     decide: Callable[[], Awaitable[Decision]],
     *,
     metadata: Metadata,
-    attempts: int = 5,
+    attempts: int = 10,
 ) -> list[AppendResult]:
     """Run `decide` (load, decide) and append what it returns atomically; on a concurrent change
     to any of its streams, run it again on fresh state. Domain errors pass through. Returns no
-    results when the decision was to change nothing."""
+    results when the decision was to change nothing.
+
+    Each lost race waits a random, doubling pause before deciding again, so that n requests
+    racing on one stream (a learner completing every step at once) land one after another
+    instead of colliding again in lockstep."""
     for attempt in range(attempts):
         appends = [a for a in await decide() if a.events]
         if not appends:
@@ -145,4 +151,5 @@ async def execute(
         except WrongExpectedVersion:
             if attempt == attempts - 1:
                 raise
+            await asyncio.sleep(random.uniform(0, 0.001 * 2**attempt))
     raise AssertionError("unreachable")

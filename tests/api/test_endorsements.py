@@ -3,6 +3,7 @@ endorsement per endorser, target and skill, withdrawing, visibility and suspensi
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.api.conftest import Client, Member, make_admin, register
@@ -165,3 +166,15 @@ async def test_a_suspended_endorsers_endorsements_disappear(client: Client) -> N
     cy.position = done["position"]
     listed = await _json(cy, "GET", "/api/v1/members/ada/endorsements", 200)
     assert [e["endorser"]["handle"] for e in listed["items"]] == ["cy", "bob"]
+
+
+async def test_racing_identical_endorsements_make_one(client: Client) -> None:
+    ada, bob = await register(client, "ada"), await register(client, "bob")
+    body = {"kind": "member", "member_id": ada.id, "skill": "sql"}
+    responses = await asyncio.gather(
+        *(bob.request("POST", "/api/v1/endorsements", json=body) for _ in range(5))
+    )
+    assert sorted(r.status for r in responses) == [201, 409, 409, 409, 409]
+    bob.saw(ada)
+    received = await _json(bob, "GET", "/api/v1/members/ada/endorsements", 200)
+    assert len(received["items"]) == 1

@@ -4,7 +4,10 @@ and validation."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+
+import asyncpg
 
 from tests.api.conftest import Client, Member, make_admin, register
 
@@ -474,3 +477,28 @@ async def test_suspended_members_paths_and_enrollments_are_not_served(client: Cl
     cy.position = done["position"]
     assert (await cy.request("GET", f"/api/v1/paths/{path_id}")).status == 404
     assert (await _json(cy, "GET", "/api/v1/communities/sql/paths", 200))["items"] == []
+
+
+async def test_completing_every_step_at_once_completes_the_path_once(
+    client: Client, database_url: str
+) -> None:
+    owner, ada = await register(client, "owner"), await register(client, "ada")
+    await _community(owner, "sql")
+    await _join(ada, "sql")
+    path_id = await _path(owner, "sql", steps=6)
+    await _json(ada, "POST", f"/api/v1/paths/{path_id}/enroll", 200)
+    steps = await _step_ids(ada, path_id)
+    urls = [f"/api/v1/paths/{path_id}/steps/{step_id}/complete" for step_id in steps]
+    responses = await asyncio.gather(*(ada.request("POST", url, json={}) for url in urls))
+    assert [r.status for r in responses] == [200] * 6
+    view = await _enrollment(ada, path_id, ada)
+    assert view["completed"] == view["total"] == 6
+    assert view["path_completed_at"] is not None
+    conn = await asyncpg.connect(database_url)
+    try:
+        completions = await conn.fetchval(
+            "SELECT count(*) FROM events WHERE type = 'enrollment.path_completed'"
+        )
+    finally:
+        await conn.close()
+    assert completions == 1

@@ -3,6 +3,7 @@ likes, moderation, members-only visibility, suspended authors, validation and pa
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -352,3 +353,16 @@ async def test_lists_paginate(client: Client) -> None:
     assert await walk(bob, f"/api/v1/members/{bob.id}/posts") == replies[::-1]
     response = await bob.request("GET", f"/api/v1/posts/{firsts[0]}/thread?cursor=%%%")
     assert response.status == 400
+
+
+async def test_racing_likes_count_each_member_once(client: Client) -> None:
+    ada = await register(client, "ada")
+    fans = [await register(client, f"fan{n}") for n in range(4)]
+    written = await (await ada.request("POST", "/api/v1/posts", json={"body": "hi"})).json()
+    post_id = written["id"]
+    like = f"/api/v1/posts/{post_id}/like"
+    responses = await asyncio.gather(*(fan.request("POST", like) for fan in fans for _ in range(3)))
+    assert {r.status for r in responses} == {200}
+    ada.saw(*fans)
+    view = await (await ada.request("GET", f"/api/v1/posts/{post_id}")).json()
+    assert view["likes_count"] == 4
