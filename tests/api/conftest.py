@@ -43,6 +43,12 @@ class Member:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
+    async def expect(self, method: str, path: str, status: int, **kwargs: Any) -> Any:
+        """The JSON answer to a request that must get `status`."""
+        response = await self.request(method, path, **kwargs)
+        assert response.status == status, await response.text()
+        return await response.json()
+
     def saw(self, *others: Member) -> None:
         """From now on, read at least what `others` wrote (as if they had told this member)."""
         self.position = max(self.position, *(o.position for o in others))
@@ -88,3 +94,8 @@ def make_member(client: TestClient) -> Callable[..., Awaitable[Member]]:
         return await register(client, handle, **kwargs)
 
     return make
+
+
+def field_of(problem: Any) -> str:
+    """The field a problem+json answer names first."""
+    return problem["errors"][0]["field"]

@@ -5,29 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.conftest import Client, Member, make_admin, register
+from tests.api.conftest import Client, Member, field_of, make_admin, register
 
 NO_SUCH = "00000000-0000-4000-8000-000000000000"
 
 
-async def _json(member: Member, method: str, path: str, status: int, **kwargs: Any) -> Any:
-    response = await member.request(method, path, **kwargs)
-    assert response.status == status, await response.text()
-    return await response.json()
-
-
 async def _create(member: Member, status: int = 201, **fields: Any) -> Any:
     body = {"title": "A write-up", **fields}
-    return await _json(member, "POST", "/api/v1/artefacts", status, json=body)
+    return await member.expect("POST", "/api/v1/artefacts", status, json=body)
 
 
 async def _community(owner: Member, slug: str, visibility: str = "public") -> str:
     body = {"slug": slug, "name": slug.title(), "visibility": visibility, "join_policy": "open"}
-    return (await _json(owner, "POST", "/api/v1/communities", 201, json=body))["id"]
-
-
-def _field(problem: Any) -> str:
-    return problem["errors"][0]["field"]
+    return (await owner.expect("POST", "/api/v1/communities", 201, json=body))["id"]
 
 
 async def test_create_and_read_back(client: Client) -> None:
@@ -41,7 +31,7 @@ async def test_create_and_read_back(client: Client) -> None:
         skills=["SQL", " sql ", "Postgres"],
     )
     assert isinstance(done["position"], int)
-    view = await _json(ada, "GET", f"/api/v1/artefacts/{done['id']}", 200)
+    view = await ada.expect("GET", f"/api/v1/artefacts/{done['id']}", 200)
     assert view["id"] == done["id"]
     assert view["author"]["handle"] == "ada"
     assert view["community_id"] is None
@@ -66,7 +56,7 @@ async def test_create_and_read_back(client: Client) -> None:
 async def test_plain_text_is_escaped(client: Client) -> None:
     ada = await register(client, "ada")
     done = await _create(ada, body="a <b>bold</b> claim\nnext line", format="plain")
-    view = await _json(ada, "GET", f"/api/v1/artefacts/{done['id']}", 200)
+    view = await ada.expect("GET", f"/api/v1/artefacts/{done['id']}", 200)
     assert view["html"] == "<p>a &lt;b&gt;bold&lt;/b&gt; claim<br>\nnext line</p>"
 
 
@@ -74,11 +64,11 @@ async def test_revisions_are_kept_and_readable(client: Client) -> None:
     ada = await register(client, "ada")
     artefact_id = (await _create(ada, title="v1", body="first"))["id"]
     path = f"/api/v1/artefacts/{artefact_id}"
-    second = await _json(ada, "PATCH", path, 200, json={"title": "v2", "body": "*second*"})
+    second = await ada.expect("PATCH", path, 200, json={"title": "v2", "body": "*second*"})
     assert isinstance(second["position"], int) and second["id"] == artefact_id
-    await _json(ada, "PATCH", path, 200, json={"summary": "third", "format": "plain"})
+    await ada.expect("PATCH", path, 200, json={"summary": "third", "format": "plain"})
 
-    view = await _json(ada, "GET", path, 200)
+    view = await ada.expect("GET", path, 200)
     assert (view["revision"], view["title"], view["summary"], view["body"]) == (
         3,
         "v2",
@@ -88,35 +78,35 @@ async def test_revisions_are_kept_and_readable(client: Client) -> None:
     assert view["html"] == "<p>*second*</p>"  # plain now
     assert view["revised_at"] > view["created_at"]
 
-    revisions = await _json(ada, "GET", f"{path}/revisions", 200)
+    revisions = await ada.expect("GET", f"{path}/revisions", 200)
     assert [r["revision"] for r in revisions["items"]] == [3, 2, 1]
     assert revisions["next_cursor"] is None
-    first = await _json(ada, "GET", f"{path}/revisions/1", 200)
+    first = await ada.expect("GET", f"{path}/revisions/1", 200)
     assert (first["title"], first["body"], first["html"]) == ("v1", "first", "<p>first</p>")
-    middle = await _json(ada, "GET", f"{path}/revisions/2", 200)
+    middle = await ada.expect("GET", f"{path}/revisions/2", 200)
     assert (middle["title"], middle["summary"], middle["format"]) == ("v2", "", "markdown")
     assert middle["html"] == "<p><em>second</em></p>"
-    last = await _json(ada, "GET", f"{path}/revisions/3", 200)
+    last = await ada.expect("GET", f"{path}/revisions/3", 200)
     assert (last["summary"], last["format"]) == ("third", "plain")
     assert revisions["items"][1] == middle
 
-    missing = await _json(ada, "GET", f"{path}/revisions/4", 404)
-    assert _field(missing) == "revision"
+    missing = await ada.expect("GET", f"{path}/revisions/4", 404)
+    assert field_of(missing) == "revision"
     for bad in ("two", "0", "-1", "99999999999"):
-        problem = await _json(ada, "GET", f"{path}/revisions/{bad}", 404)
-        assert _field(problem) == "revision"
+        problem = await ada.expect("GET", f"{path}/revisions/{bad}", 404)
+        assert field_of(problem) == "revision"
 
 
 async def test_revision_pages(client: Client) -> None:
     ada = await register(client, "ada")
     artefact_id = (await _create(ada, title="t0"))["id"]
     for n in range(1, 5):
-        await _json(ada, "PATCH", f"/api/v1/artefacts/{artefact_id}", 200, json={"title": f"t{n}"})
+        await ada.expect("PATCH", f"/api/v1/artefacts/{artefact_id}", 200, json={"title": f"t{n}"})
     path = f"/api/v1/artefacts/{artefact_id}/revisions?limit=2"
     seen: list[int] = []
     cursor = None
     while True:
-        page = await _json(ada, "GET", path + (f"&cursor={cursor}" if cursor else ""), 200)
+        page = await ada.expect("GET", path + (f"&cursor={cursor}" if cursor else ""), 200)
         seen += [r["revision"] for r in page["items"]]
         cursor = page["next_cursor"]
         if cursor is None:
@@ -129,9 +119,9 @@ async def test_a_revision_that_changes_nothing_writes_nothing(client: Client) ->
     artefact_id = (await _create(ada, title="Same", skills=["sql"]))["id"]
     path = f"/api/v1/artefacts/{artefact_id}"
     for body in ({}, {"title": " Same "}, {"skills": ["SQL"]}, {"title": None}):
-        done = await _json(ada, "PATCH", path, 200, json=body)
+        done = await ada.expect("PATCH", path, 200, json=body)
         assert done == {"position": None, "id": artefact_id}
-    revisions = await _json(ada, "GET", f"{path}/revisions", 200)
+    revisions = await ada.expect("GET", f"{path}/revisions", 200)
     assert len(revisions["items"]) == 1
 
 
@@ -141,7 +131,7 @@ async def test_only_the_author_revises_or_deletes(client: Client) -> None:
     path = f"/api/v1/artefacts/{artefact_id}"
     assert (await bob.request("PATCH", path, json={"title": "mine"})).status == 403
     assert (await bob.request("DELETE", path)).status == 403
-    assert (await _json(bob, "GET", path, 200))["title"] == "A write-up"
+    assert (await bob.expect("GET", path, 200))["title"] == "A write-up"
     reader = await register(client, "reader", scopes=["read"])
     assert (await reader.request("PATCH", path, json={"title": "x"})).status == 403
     assert (await client.patch(path, json={"title": "x"})).status == 401
@@ -151,15 +141,15 @@ async def test_delete_hides_the_artefact_and_its_revisions(client: Client) -> No
     ada = await register(client, "ada")
     artefact_id = (await _create(ada))["id"]
     path = f"/api/v1/artefacts/{artefact_id}"
-    await _json(ada, "PATCH", path, 200, json={"title": "Second"})
-    done = await _json(ada, "DELETE", path, 200)
+    await ada.expect("PATCH", path, 200, json={"title": "Second"})
+    done = await ada.expect("DELETE", path, 200)
     assert isinstance(done["position"], int)
     for read in (path, f"{path}/revisions", f"{path}/revisions/1", f"{path}/revisions/2"):
-        problem = await _json(ada, "GET", read, 404)
-        assert _field(problem) == "artefact_id"
-    listed = await _json(ada, "GET", "/api/v1/members/ada/artefacts", 200)
+        problem = await ada.expect("GET", read, 404)
+        assert field_of(problem) == "artefact_id"
+    listed = await ada.expect("GET", "/api/v1/members/ada/artefacts", 200)
     assert listed["items"] == []
-    again = await _json(ada, "DELETE", path, 200)
+    again = await ada.expect("DELETE", path, 200)
     assert again["position"] is None
     assert (await ada.request("PATCH", path, json={"title": "back"})).status == 409
 
@@ -168,14 +158,14 @@ async def test_unknown_and_malformed_ids_are_404(client: Client) -> None:
     ada = await register(client, "ada")
     for path in ("/api/v1/artefacts/nope", f"/api/v1/artefacts/{NO_SUCH}"):
         for method, body in (("GET", None), ("PATCH", {"title": "x"}), ("DELETE", None)):
-            problem = await _json(ada, method, path, 404, json=body)
-            assert _field(problem) == "artefact_id"
-        problem = await _json(ada, "GET", f"{path}/revisions", 404)
-        assert _field(problem) == "artefact_id"
-    problem = await _json(ada, "GET", "/api/v1/members/nobody/artefacts", 404)
-    assert _field(problem) == "member"
-    problem = await _json(ada, "GET", "/api/v1/communities/nowhere/artefacts", 404)
-    assert _field(problem) == "community"
+            problem = await ada.expect(method, path, 404, json=body)
+            assert field_of(problem) == "artefact_id"
+        problem = await ada.expect("GET", f"{path}/revisions", 404)
+        assert field_of(problem) == "artefact_id"
+    problem = await ada.expect("GET", "/api/v1/members/nobody/artefacts", 404)
+    assert field_of(problem) == "member"
+    problem = await ada.expect("GET", "/api/v1/communities/nowhere/artefacts", 404)
+    assert field_of(problem) == "community"
 
 
 async def test_attaching_to_a_community_needs_membership(client: Client) -> None:
@@ -184,19 +174,19 @@ async def test_attaching_to_a_community_needs_membership(client: Client) -> None
     private = await _community(owner, "inner-circle", "members_only")
 
     problem = await _create(ada, 403, community_id=public)
-    assert _field(problem) == "community_id"
+    assert field_of(problem) == "community_id"
     problem = await _create(ada, 404, community_id=private)
-    assert _field(problem) == "community_id"
+    assert field_of(problem) == "community_id"
     problem = await _create(ada, 404, community_id=NO_SUCH)
-    assert _field(problem) == "community_id"
+    assert field_of(problem) == "community_id"
 
-    await _json(ada, "POST", "/api/v1/communities/sql-club/join", 200, json={})
+    await ada.expect("POST", "/api/v1/communities/sql-club/join", 200, json={})
     done = await _create(ada, title="For the club", community_id=public)
-    view = await _json(ada, "GET", f"/api/v1/artefacts/{done['id']}", 200)
+    view = await ada.expect("GET", f"/api/v1/artefacts/{done['id']}", 200)
     assert view["community_id"] == public
-    listed = await _json(owner, "GET", "/api/v1/communities/sql-club/artefacts", 200)
+    listed = await owner.expect("GET", "/api/v1/communities/sql-club/artefacts", 200)
     assert [a["title"] for a in listed["items"]] == ["For the club"]
-    mine = await _json(ada, "GET", f"/api/v1/members/{ada.id}/artefacts", 200)
+    mine = await ada.expect("GET", f"/api/v1/members/{ada.id}/artefacts", 200)
     assert [a["id"] for a in mine["items"]] == [done["id"]]
 
 
@@ -214,19 +204,19 @@ async def test_members_only_community_artefacts_are_for_members(client: Client) 
         assert (await bob.request("GET", read)).status == 404
     assert (await bob.request("PATCH", path, json={"title": "x"})).status == 404
     assert (await bob.request("DELETE", path)).status == 404
-    listed = await _json(bob, "GET", "/api/v1/members/owner/artefacts", 200)
+    listed = await bob.expect("GET", "/api/v1/members/owner/artefacts", 200)
     assert [a["id"] for a in listed["items"]] == [shown["id"]]
     assert (await bob.request("GET", "/api/v1/communities/inner-circle/artefacts")).status == 404
 
     invite = {"member_id": ada.id}
-    await _json(owner, "POST", "/api/v1/communities/inner-circle/invitations", 200, json=invite)
+    await owner.expect("POST", "/api/v1/communities/inner-circle/invitations", 200, json=invite)
     ada.position = owner.position
-    await _json(ada, "POST", "/api/v1/communities/inner-circle/join", 200, json={})
-    assert (await _json(ada, "GET", path, 200))["title"] == "Secret"
-    assert len((await _json(ada, "GET", f"{path}/revisions", 200))["items"]) == 1
-    listed = await _json(ada, "GET", "/api/v1/members/owner/artefacts", 200)
+    await ada.expect("POST", "/api/v1/communities/inner-circle/join", 200, json={})
+    assert (await ada.expect("GET", path, 200))["title"] == "Secret"
+    assert len((await ada.expect("GET", f"{path}/revisions", 200))["items"]) == 1
+    listed = await ada.expect("GET", "/api/v1/members/owner/artefacts", 200)
     assert [a["title"] for a in listed["items"]] == ["Open", "Secret"]
-    listed = await _json(ada, "GET", "/api/v1/communities/inner-circle/artefacts", 200)
+    listed = await ada.expect("GET", "/api/v1/communities/inner-circle/artefacts", 200)
     assert [a["title"] for a in listed["items"]] == ["Secret"]
 
     root = await make_admin(client)
@@ -239,20 +229,20 @@ async def test_a_suspended_authors_artefacts_disappear(client: Client) -> None:
     ada, bob = await register(client, "ada"), await register(client, "bob")
     owner = await register(client, "owner")
     club = await _community(owner, "sql-club")
-    await _json(ada, "POST", "/api/v1/communities/sql-club/join", 200, json={})
+    await ada.expect("POST", "/api/v1/communities/sql-club/join", 200, json={})
     attached = await _create(ada, title="Club work", community_id=club)
     artefact_id = (await _create(ada))["id"]
-    done = await _json(
-        root, "POST", f"/api/v1/admin/members/{ada.id}/suspend", 200, json={"reason": "x"}
+    done = await root.expect(
+        "POST", f"/api/v1/admin/members/{ada.id}/suspend", 200, json={"reason": "x"}
     )
     bob.position = done["position"]
     for the_id in (artefact_id, attached["id"]):
         path = f"/api/v1/artefacts/{the_id}"
         for read in (path, f"{path}/revisions", f"{path}/revisions/1"):
             assert (await bob.request("GET", read)).status == 404
-    listed = await _json(bob, "GET", "/api/v1/communities/sql-club/artefacts", 200)
+    listed = await bob.expect("GET", "/api/v1/communities/sql-club/artefacts", 200)
     assert listed["items"] == []
-    done = await _json(root, "POST", f"/api/v1/admin/members/{ada.id}/unsuspend", 200)
+    done = await root.expect("POST", f"/api/v1/admin/members/{ada.id}/unsuspend", 200)
     bob.position = done["position"]
     assert (await bob.request("GET", f"/api/v1/artefacts/{artefact_id}")).status == 200
 
@@ -273,7 +263,7 @@ async def test_bad_input_is_422_naming_the_field_and_writes_nothing(client: Clie
         response = await ada.request("POST", "/api/v1/artefacts", json=body)
         assert response.status == 422, (body, await response.text())
         assert response.content_type == "application/problem+json"
-        assert _field(await response.json()) == field
+        assert field_of(await response.json()) == field
     path = f"/api/v1/artefacts/{artefact_id}"
     for body, field in [
         ({"title": ""}, "title"),
@@ -283,10 +273,10 @@ async def test_bad_input_is_422_naming_the_field_and_writes_nothing(client: Clie
     ]:
         response = await ada.request("PATCH", path, json=body)
         assert response.status == 422, (body, await response.text())
-        assert _field(await response.json()) == field
-    listed = await _json(ada, "GET", "/api/v1/members/ada/artefacts", 200)
+        assert field_of(await response.json()) == field
+    listed = await ada.expect("GET", "/api/v1/members/ada/artefacts", 200)
     assert [a["title"] for a in listed["items"]] == ["Keep"]
-    revisions = await _json(ada, "GET", f"{path}/revisions", 200)
+    revisions = await ada.expect("GET", f"{path}/revisions", 200)
     assert len(revisions["items"]) == 1
 
 
@@ -298,15 +288,15 @@ async def test_member_artefacts_page_with_a_cursor(client: Client) -> None:
     cursor = None
     while True:
         query = "?limit=2" + (f"&cursor={cursor}" if cursor else "")
-        page = await _json(bob, "GET", f"/api/v1/members/ada/artefacts{query}", 200)
+        page = await bob.expect("GET", f"/api/v1/members/ada/artefacts{query}", 200)
         assert len(page["items"]) <= 2
         seen += [a["id"] for a in page["items"]]
         cursor = page["next_cursor"]
         if cursor is None:
             break
     assert seen == ids[::-1]
-    problem = await _json(bob, "GET", "/api/v1/members/ada/artefacts?cursor=%%%", 400)
-    assert _field(problem) == "cursor"
+    problem = await bob.expect("GET", "/api/v1/members/ada/artefacts?cursor=%%%", 400)
+    assert field_of(problem) == "cursor"
 
 
 async def test_the_openapi_document_lists_the_endpoints(client: Client) -> None:

@@ -6,23 +6,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.api.conftest import Client, Member, make_admin, register
+from tests.api.conftest import Client, Member, field_of, make_admin, register
 
 NO_SUCH = "00000000-0000-4000-8000-000000000000"
 
 
-async def _json(member: Member, method: str, path: str, status: int, **kwargs: Any) -> Any:
-    response = await member.request(method, path, **kwargs)
-    assert response.status == status, await response.text()
-    return await response.json()
-
-
-def _field(problem: Any) -> str:
-    return problem["errors"][0]["field"]
-
-
 async def _endorse(member: Member, status: int = 201, **body: Any) -> Any:
-    return await _json(member, "POST", "/api/v1/endorsements", status, json=body)
+    return await member.expect("POST", "/api/v1/endorsements", status, json=body)
 
 
 async def test_endorse_a_members_skill_withdraw_and_endorse_again(client: Client) -> None:
@@ -31,7 +21,7 @@ async def test_endorse_a_members_skill_withdraw_and_endorse_again(client: Client
     endorsement_id = done["id"]
     await _endorse(cy, kind="member", member_id=ada.id, skill="postgres")
     ada.saw(bob, cy)
-    listed = await _json(ada, "GET", "/api/v1/members/ada/endorsements", 200)
+    listed = await ada.expect("GET", "/api/v1/members/ada/endorsements", 200)
     assert [(e["endorser"]["handle"], e["skill"], e["comment"]) for e in listed["items"]] == [
         ("cy", "postgres", ""),
         ("bob", "sql", "Sharp."),
@@ -39,28 +29,28 @@ async def test_endorse_a_members_skill_withdraw_and_endorse_again(client: Client
     first = listed["items"][1]
     assert (first["id"], first["kind"], first["target_id"]) == (endorsement_id, "member", ada.id)
     assert first["given_at"] is not None
-    only_sql = await _json(ada, "GET", f"/api/v1/members/{ada.id}/endorsements?skill=Sql", 200)
+    only_sql = await ada.expect("GET", f"/api/v1/members/{ada.id}/endorsements?skill=Sql", 200)
     assert [e["id"] for e in only_sql["items"]] == [endorsement_id]
 
     # the same endorsement, however the skill is spelt, is active once
     refused = await _endorse(bob, 409, kind="member", member_id=ada.id, skill="sql")
-    assert _field(refused) == "skill"
+    assert field_of(refused) == "skill"
     # only its endorser withdraws it
     path = f"/api/v1/endorsements/{endorsement_id}"
     assert (await cy.request("DELETE", path)).status == 403
-    await _json(bob, "DELETE", path, 200)
-    again = await _json(bob, "DELETE", path, 200)
+    await bob.expect("DELETE", path, 200)
+    again = await bob.expect("DELETE", path, 200)
     assert again["position"] is None
     ada.saw(bob)
-    listed = await _json(ada, "GET", "/api/v1/members/ada/endorsements", 200)
+    listed = await ada.expect("GET", "/api/v1/members/ada/endorsements", 200)
     assert [e["endorser"]["handle"] for e in listed["items"]] == ["cy"]
     renewed = await _endorse(bob, kind="member", member_id=ada.id, skill="SQL", comment="Still.")
     assert renewed["id"] == endorsement_id
     ada.saw(bob)
-    listed = await _json(ada, "GET", "/api/v1/members/ada/endorsements?limit=1", 200)
+    listed = await ada.expect("GET", "/api/v1/members/ada/endorsements?limit=1", 200)
     assert [(e["id"], e["comment"]) for e in listed["items"]] == [(endorsement_id, "Still.")]
-    rest = await _json(
-        ada, "GET", f"/api/v1/members/ada/endorsements?limit=1&cursor={listed['next_cursor']}", 200
+    rest = await ada.expect(
+        "GET", f"/api/v1/members/ada/endorsements?limit=1&cursor={listed['next_cursor']}", 200
     )
     assert [e["endorser"]["handle"] for e in rest["items"]] == ["cy"]
     assert rest["next_cursor"] is None
@@ -86,11 +76,13 @@ async def test_refusals_name_the_field(client: Client) -> None:
         response = await ada.request("POST", "/api/v1/endorsements", json=body)
         assert response.status == status, (body, await response.text())
         assert response.content_type == "application/problem+json"
-        assert _field(await response.json()) == field, body
-    assert (await _json(ada, "GET", "/api/v1/members/bob/endorsements", 200))["items"] == []
-    assert _field(await _json(ada, "DELETE", "/api/v1/endorsements/nope", 404)) == "endorsement_id"
+        assert field_of(await response.json()) == field, body
+    assert (await ada.expect("GET", "/api/v1/members/bob/endorsements", 200))["items"] == []
+    assert (
+        field_of(await ada.expect("DELETE", "/api/v1/endorsements/nope", 404)) == "endorsement_id"
+    )
     missing = "0" * 32
-    assert _field(await _json(ada, "DELETE", f"/api/v1/endorsements/{missing}", 404)) == (
+    assert field_of(await ada.expect("DELETE", f"/api/v1/endorsements/{missing}", 404)) == (
         "endorsement_id"
     )
     assert (await ada.request("GET", "/api/v1/members/nobody/endorsements")).status == 404
@@ -98,26 +90,26 @@ async def test_refusals_name_the_field(client: Client) -> None:
 
 async def test_endorse_an_artefact(client: Client) -> None:
     ada, bob, eve = [await register(client, h) for h in ("ada", "bob", "eve")]
-    artefact = await _json(ada, "POST", "/api/v1/artefacts", 201, json={"title": "Query plans"})
+    artefact = await ada.expect("POST", "/api/v1/artefacts", 201, json={"title": "Query plans"})
     artefact_id = artefact["id"]
     refused = await _endorse(ada, 422, kind="artefact", artefact_id=artefact_id)
-    assert _field(refused) == "artefact_id"  # one's own
+    assert field_of(refused) == "artefact_id"  # one's own
     whole = await _endorse(bob, kind="artefact", artefact_id=artefact_id, comment="Clear.")
     for_sql = await _endorse(bob, kind="artefact", artefact_id=artefact_id, skill="SQL")
     assert whole["id"] != for_sql["id"]
     await _endorse(bob, 409, kind="artefact", artefact_id=artefact_id)
     eve.saw(bob)
-    listed = await _json(eve, "GET", f"/api/v1/artefacts/{artefact_id}/endorsements", 200)
+    listed = await eve.expect("GET", f"/api/v1/artefacts/{artefact_id}/endorsements", 200)
     assert [(e["id"], e["skill"], e["comment"]) for e in listed["items"]] == [
         (for_sql["id"], "sql", ""),
         (whole["id"], "", "Clear."),
     ]
     assert all(e["kind"] == "artefact" for e in listed["items"])
     # a member's endorsements are those of their skills, not of their artefacts
-    assert (await _json(eve, "GET", "/api/v1/members/ada/endorsements", 200))["items"] == []
+    assert (await eve.expect("GET", "/api/v1/members/ada/endorsements", 200))["items"] == []
     missing = f"/api/v1/artefacts/{NO_SUCH}/endorsements"
-    assert _field(await _json(eve, "GET", missing, 404)) == "artefact_id"
-    assert _field(await _json(eve, "GET", "/api/v1/artefacts/x/endorsements", 404)) == (
+    assert field_of(await eve.expect("GET", missing, 404)) == "artefact_id"
+    assert field_of(await eve.expect("GET", "/api/v1/artefacts/x/endorsements", 404)) == (
         "artefact_id"
     )
 
@@ -125,46 +117,46 @@ async def test_endorse_an_artefact(client: Client) -> None:
 async def test_artefacts_in_members_only_communities(client: Client) -> None:
     owner, ada, eve = [await register(client, h) for h in ("owner", "ada", "eve")]
     body = {"slug": "inner", "name": "Inner", "visibility": "members_only", "join_policy": "open"}
-    inner = (await _json(owner, "POST", "/api/v1/communities", 201, json=body))["id"]
+    inner = (await owner.expect("POST", "/api/v1/communities", 201, json=body))["id"]
     work = {"title": "Inside work", "community_id": inner}
-    artefact = await _json(owner, "POST", "/api/v1/artefacts", 201, json=work)
+    artefact = await owner.expect("POST", "/api/v1/artefacts", 201, json=work)
     invitation = {"member_id": ada.id}
-    await _json(owner, "POST", "/api/v1/communities/inner/invitations", 200, json=invitation)
+    await owner.expect("POST", "/api/v1/communities/inner/invitations", 200, json=invitation)
     ada.saw(owner)
-    await _json(ada, "POST", "/api/v1/communities/inner/join", 200, json={})
+    await ada.expect("POST", "/api/v1/communities/inner/join", 200, json={})
     refused = await _endorse(eve, 404, kind="artefact", artefact_id=artefact["id"])
-    assert _field(refused) == "artefact_id"
+    assert field_of(refused) == "artefact_id"
     await _endorse(ada, kind="artefact", artefact_id=artefact["id"])
     eve.saw(ada)
     path = f"/api/v1/artefacts/{artefact['id']}/endorsements"
     assert (await eve.request("GET", path)).status == 404
     anonymous = await client.get(path, headers={"Learnwork-Min-Position": str(ada.position)})
     assert anonymous.status == 404
-    assert len((await _json(ada, "GET", path, 200))["items"]) == 1
+    assert len((await ada.expect("GET", path, 200))["items"]) == 1
 
 
 async def test_a_suspended_endorsers_endorsements_disappear(client: Client) -> None:
     root = await make_admin(client)
     ada, bob, cy = [await register(client, h) for h in ("ada", "bob", "cy")]
-    artefact = await _json(ada, "POST", "/api/v1/artefacts", 201, json={"title": "Notes"})
+    artefact = await ada.expect("POST", "/api/v1/artefacts", 201, json={"title": "Notes"})
     await _endorse(bob, kind="member", member_id=ada.id, skill="sql")
     await _endorse(bob, kind="artefact", artefact_id=artefact["id"])
     await _endorse(cy, kind="member", member_id=ada.id, skill="sql")
     await _endorse(ada, kind="member", member_id=bob.id, skill="go")
-    done = await _json(root, "POST", f"/api/v1/admin/members/{bob.id}/suspend", 200, json={})
+    done = await root.expect("POST", f"/api/v1/admin/members/{bob.id}/suspend", 200, json={})
     cy.position = done["position"]
-    listed = await _json(cy, "GET", "/api/v1/members/ada/endorsements", 200)
+    listed = await cy.expect("GET", "/api/v1/members/ada/endorsements", 200)
     assert [e["endorser"]["handle"] for e in listed["items"]] == ["cy"]
-    on_artefact = await _json(cy, "GET", f"/api/v1/artefacts/{artefact['id']}/endorsements", 200)
+    on_artefact = await cy.expect("GET", f"/api/v1/artefacts/{artefact['id']}/endorsements", 200)
     assert on_artefact["items"] == []
     assert (await cy.request("GET", "/api/v1/members/bob/endorsements")).status == 404
     # nobody endorses a suspended member
     refused = await _endorse(cy, 404, kind="member", member_id=bob.id, skill="go")
-    assert _field(refused) == "member_id"
+    assert field_of(refused) == "member_id"
 
-    done = await _json(root, "POST", f"/api/v1/admin/members/{bob.id}/unsuspend", 200)
+    done = await root.expect("POST", f"/api/v1/admin/members/{bob.id}/unsuspend", 200)
     cy.position = done["position"]
-    listed = await _json(cy, "GET", "/api/v1/members/ada/endorsements", 200)
+    listed = await cy.expect("GET", "/api/v1/members/ada/endorsements", 200)
     assert [e["endorser"]["handle"] for e in listed["items"]] == ["cy", "bob"]
 
 
@@ -176,5 +168,5 @@ async def test_racing_identical_endorsements_make_one(client: Client) -> None:
     )
     assert sorted(r.status for r in responses) == [201, 409, 409, 409, 409]
     bob.saw(ada)
-    received = await _json(bob, "GET", "/api/v1/members/ada/endorsements", 200)
+    received = await bob.expect("GET", "/api/v1/members/ada/endorsements", 200)
     assert len(received["items"]) == 1
