@@ -260,7 +260,8 @@ async def join_community(call: Call) -> Joined:
     errors=(404, 409),
 )
 async def leave_community(call: Call) -> Written:
-    """Leave a community. Its last owner cannot leave."""
+    """Leave a community, or take back a pending request to join. Its last owner cannot
+    leave."""
     return await _act(call, communities.Leave(actor=call.actor))
 
 
@@ -345,6 +346,21 @@ async def invite_member(call: Call) -> Written:
     member_id = call.body.member_id
     command = communities.Invite(actor=call.actor, member_id=member_id)
     return await _act(call, command, member_id)
+
+
+@api.route(
+    "DELETE",
+    "/api/v1/communities/{community}/invitations/{member_id}",
+    tag="communities",
+    response=Written,
+    scope="write",
+    limit="write",
+    errors=(403, 404),
+)
+async def revoke_invitation(call: Call) -> Written:
+    """Take back an invitation the member has not used yet (moderators)."""
+    member_id = call.id_param("member_id")
+    return await _act(call, communities.RevokeInvitation(actor=call.actor, member_id=member_id))
 
 
 @api.route(

@@ -32,10 +32,12 @@ from server.events import Event
 from server.events.types.communities import (
     CommunityCreated,
     CommunityUpdated,
+    InvitationRevoked,
     JoinApproved,
     JoinPolicy,
     JoinRejected,
     JoinRequested,
+    JoinWithdrawn,
     MemberBanned,
     MemberInvited,
     MemberJoined,
@@ -206,6 +208,11 @@ class Invite(msgspec.Struct, frozen=True, kw_only=True):
     """An active member of the instance (the service checks that before deciding)."""
 
 
+class RevokeInvitation(msgspec.Struct, frozen=True, kw_only=True):
+    actor: Actor
+    member_id: str
+
+
 class ChangeRole(msgspec.Struct, frozen=True, kw_only=True):
     actor: Actor
     member_id: str
@@ -252,6 +259,7 @@ Command = (
     | ApproveRequest
     | RejectRequest
     | Invite
+    | RevokeInvitation
     | ChangeRole
     | Remove
     | Ban
@@ -299,10 +307,12 @@ def evolve(state: Community, event: Event) -> Community:
             return replace(state, members=_without(state.members, event.member_id))
         case JoinRequested():
             return replace(state, requests=_with(state.requests, event.member_id, event.message))
-        case JoinApproved() | JoinRejected():
+        case JoinApproved() | JoinRejected() | JoinWithdrawn():
             return replace(state, requests=_without(state.requests, event.member_id))
         case MemberInvited():
             return replace(state, invitations=_with(state.invitations, event.member_id, event.by))
+        case InvitationRevoked():
+            return replace(state, invitations=_without(state.invitations, event.member_id))
         case RoleChanged():
             return replace(state, members=_with(state.members, event.member_id, event.role))
         case MemberBanned():
@@ -383,6 +393,11 @@ def decide(state: Community, command: Command) -> list[Event]:
             return [JoinRejected(member_id=command.member_id, by=actor.member_id)]
         case Invite():
             return _invite(state, command)
+        case RevokeInvitation():
+            _require(state, actor, "moderator")
+            if command.member_id not in state.invitations:
+                return []
+            return [InvitationRevoked(member_id=command.member_id, by=actor.member_id)]
         case ChangeRole():
             return _change_role(state, command)
         case Remove():
@@ -490,8 +505,11 @@ def _join(state: Community, actor: Actor, message: str) -> list[Event]:
 
 
 def _leave(state: Community, actor: Actor) -> list[Event]:
+    """Leave, or take back a pending request to join."""
     role = state.members.get(actor.member_id)
     if role is None:
+        if actor.member_id in state.requests:
+            return [JoinWithdrawn(member_id=actor.member_id)]
         return []
     if role == "owner" and len(state.owners) == 1:
         raise Conflict("the last owner cannot leave: make another member an owner first")

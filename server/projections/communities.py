@@ -20,9 +20,11 @@ from server.events import RecordedEvent
 from server.events.types.communities import (
     CommunityCreated,
     CommunityUpdated,
+    InvitationRevoked,
     JoinApproved,
     JoinRejected,
     JoinRequested,
+    JoinWithdrawn,
     MemberBanned,
     MemberInvited,
     MemberJoined,
@@ -51,7 +53,9 @@ class CommunitiesProjection(Projection):
             JoinRequested,
             JoinApproved,
             JoinRejected,
+            JoinWithdrawn,
             MemberInvited,
+            InvitationRevoked,
             RoleChanged,
             MemberRemoved,
             MemberBanned,
@@ -116,8 +120,10 @@ async def _apply(conn: asyncpg.Connection, event: RecordedEvent) -> None:
                 at,
                 event.position,
             )
-        case JoinApproved() | JoinRejected():
+        case JoinApproved() | JoinRejected() | JoinWithdrawn():
             await _drop(conn, "community_requests", community_id, data.member_id)
+        case InvitationRevoked():
+            await _drop(conn, "community_invitations", community_id, data.member_id)
         case MemberInvited():
             await conn.execute(
                 "INSERT INTO community_invitations (community_id, member_id, invited_by,"

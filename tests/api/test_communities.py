@@ -233,3 +233,29 @@ async def test_writes_need_a_token_with_write_scope(client: Client) -> None:
     reader = await register(client, "reader", scopes=["read"])
     response = await reader.request("POST", "/api/v1/communities", json={"slug": "x", "name": "X"})
     assert response.status == 403
+
+
+async def test_a_request_is_taken_back_by_leaving_and_an_invitation_revoked(
+    client: Client,
+) -> None:
+    owner, ada, bob = [await register(client, h) for h in ("owner", "ada", "bob")]
+    await create(owner, "asking", join_policy="approval")
+    await create(owner, "hidden", visibility="members_only", join_policy="invite")
+    await ada.request("POST", "/api/v1/communities/asking/join", json={"message": "hi"})
+    taken_back = await ada.request("POST", "/api/v1/communities/asking/leave")
+    assert taken_back.status == 200
+    assert (await taken_back.json())["position"] is not None
+    owner.saw(ada)
+    assert (await get(owner, "/api/v1/communities/asking/requests"))["items"] == []
+
+    invitation = {"member_id": bob.id}
+    await owner.request("POST", "/api/v1/communities/hidden/invitations", json=invitation)
+    revoked = await owner.request("DELETE", f"/api/v1/communities/hidden/invitations/{bob.id}")
+    assert revoked.status == 200
+    bob.saw(owner)
+    assert (await bob.request("GET", "/api/v1/communities/hidden")).status == 404
+    assert (await bob.request("POST", "/api/v1/communities/hidden/join")).status == 404
+    not_moderator = await bob.request(
+        "DELETE", f"/api/v1/communities/hidden/invitations/{owner.id}"
+    )
+    assert not_moderator.status == 404  # bob cannot see the community at all

@@ -18,9 +18,11 @@ from server.events.types import REGISTRY
 from server.events.types.communities import (
     CommunityCreated,
     CommunityUpdated,
+    InvitationRevoked,
     JoinApproved,
     JoinRejected,
     JoinRequested,
+    JoinWithdrawn,
     MemberBanned,
     MemberInvited,
     MemberJoined,
@@ -329,14 +331,32 @@ def test_request_membership_carries_a_message_for_the_moderators() -> None:
         ("mem", [MemberLeft(member_id=MEM)]),
         ("mod", [MemberLeft(member_id=MOD)]),
         ("out", []),
-        ("requester", []),
+        ("requester", [JoinWithdrawn(member_id=REQUESTER)]),
     ],
 )
 def test_leave(actor: str, expected: list[Event]) -> None:
     state = community()
     events = decide(state, c.Leave(actor=A[actor]))
     assert events == expected
-    assert A[actor].member_id not in fold(events, state).members
+    after = fold(events, state)
+    assert A[actor].member_id not in after.members
+    assert A[actor].member_id not in after.requests  # leaving takes back a request
+    assert decide(after, c.Leave(actor=A[actor])) == []
+
+
+@pytest.mark.parametrize("actor", ["mod", "owner", "admin"])
+def test_moderators_revoke_an_unused_invitation(actor: str) -> None:
+    state = community("public", "invite")
+    [revoked] = decide(state, c.RevokeInvitation(actor=A[actor], member_id=INVITED))
+    assert revoked == InvitationRevoked(member_id=INVITED, by=A[actor].member_id)
+    after = fold([revoked], state)
+    assert INVITED not in after.invitations
+    assert decide(after, c.RevokeInvitation(actor=A[actor], member_id=INVITED)) == []
+    refused(after, c.Join(actor=A["invited"]), Forbidden, None)
+
+
+def test_members_cannot_revoke_invitations() -> None:
+    refused(community(), c.RevokeInvitation(actor=A["mem"], member_id=INVITED), Forbidden, None)
 
 
 def test_the_last_owner_cannot_leave_but_one_of_two_can() -> None:

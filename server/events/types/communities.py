@@ -84,8 +84,21 @@ class JoinRejected(Event, frozen=True, tag="community.join_rejected"):
     by: Id
 
 
+class JoinWithdrawn(Event, frozen=True, tag="community.join_withdrawn"):
+    """`member_id` took back their pending request to join."""
+
+    member_id: Id
+
+
 class MemberInvited(Event, frozen=True, tag="community.member_invited"):
     """`member_id` may now join whatever the policy and visibility."""
+
+    member_id: Id
+    by: Id
+
+
+class InvitationRevoked(Event, frozen=True, tag="community.invitation_revoked"):
+    """A moderator took back the invitation of `member_id`, who had not joined yet."""
 
     member_id: Id
     by: Id
@@ -145,7 +158,9 @@ TYPES: list[type[Event]] = [
     JoinRequested,
     JoinApproved,
     JoinRejected,
+    JoinWithdrawn,
     MemberInvited,
+    InvitationRevoked,
     RoleChanged,
     MemberRemoved,
     MemberBanned,
