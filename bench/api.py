@@ -8,7 +8,9 @@ PostgreSQL, or BENCH_DATABASE_URL's server) in two layouts, each on a fresh data
 - **API + worker**: `learnwork serve` with LEARNWORK_PROJECTIONS=false, and
   `learnwork projections run` keeping the read models in a second process.
 
-Each is driven with an aiohttp client from this process, C concurrent requests at a time:
+Each is driven with an aiohttp client from this process, at each of `--concurrency` requests
+in flight (default 32 and 128: a moderate load, where a write's latency sets the rate, and a
+saturating one, where group commit batches writes):
 
 - the ceiling: `GET /healthz`, one indexed single-row query (measured first and last; the
   ratios use the mean of both, which also shows drift);
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import platform
 import re
@@ -120,8 +123,8 @@ async def catch_up(session: aiohttp.ClientSession, auth: dict[str, str]) -> floa
     return time.perf_counter() - start
 
 
-async def measure(base: str, args: argparse.Namespace) -> None:
-    connector = aiohttp.TCPConnector(limit=args.concurrency)
+async def measure(base: str, concurrency: int, seconds: float) -> None:
+    connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(base, connector=connector) as session:
         account = await (
             await session.post(
@@ -148,7 +151,7 @@ async def measure(base: str, args: argparse.Namespace) -> None:
         def write(s: aiohttp.ClientSession, _: int) -> Any:
             return s.post("/api/v1/posts", json=body, headers=auth)
 
-        c, t = args.concurrency, args.seconds
+        c, t = concurrency, seconds
         await drive("warm-up", session, health, c, 1.0)
         first = await drive("GET /healthz (ceiling)", session, health, c, t)
         get = await drive("GET /api/v1/posts/{id}", session, read, c, t)
@@ -183,8 +186,8 @@ LAYOUTS = {
 
 def run(server_url: str, args: argparse.Namespace) -> None:
     print(f"{os.cpu_count()} cores, Python {platform.python_version()}")
-    print(f"{args.concurrency} concurrent requests, {args.seconds:.0f} s per phase")
-    for layout, worker in LAYOUTS.items():
+    print(f"{args.seconds:.0f} s per phase")
+    for (layout, worker), concurrency in itertools.product(LAYOUTS.items(), args.concurrency):
         asyncio.run(fresh_database(server_url))
         env = {
             "LEARNWORK_DATABASE_URL": with_database(server_url, DATABASE),
@@ -202,8 +205,8 @@ def run(server_url: str, args: argparse.Namespace) -> None:
                     processes.append(start(command, env, log, r"projections running")[0])
                 server, base = start(["serve"], env, Path(folder) / "serve.log", READY)
                 processes.append(server)
-                print(f"\n## {layout}\n")
-                asyncio.run(measure(base, args))
+                print(f"\n## {layout}, {concurrency} requests in flight\n")
+                asyncio.run(measure(base, concurrency, args.seconds))
             finally:
                 for process in processes:
                     process.terminate()
@@ -215,8 +218,13 @@ READY = r"ready at (http://\S+)"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=8.0, help="length of each phase")
+    parser.add_argument(
+        "--concurrency",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[32, 128],
+        help="requests in flight, comma-separated for several (default 32,128)",
+    )
     args = parser.parse_args()
     if url := os.environ.get("BENCH_DATABASE_URL"):
         run(url, args)
