@@ -67,7 +67,8 @@ def live_server(
 
 
 def _seed(base: str) -> dict[str, str]:
-    """A member with a token, and a community for generated requests to land on."""
+    """A member with a token, and one of each entity for generated requests to land on: the
+    member's token, and path parameters naming things that exist."""
     account = _post(
         base,
         "/api/v1/accounts",
@@ -79,8 +80,46 @@ def _seed(base: str) -> dict[str, str]:
         },
     )
     token = account["access_token"]
+    other = _post(
+        base,
+        "/api/v1/accounts",
+        {"handle": "peer", "display_name": "Peer", "password": "correct horse 1"},
+    )
     _post(base, "/api/v1/communities", {"slug": "fuzz", "name": "Fuzz"}, token)
-    return {"token": token, "member_id": account["id"]}
+    resource = _post(
+        base, "/api/v1/communities/fuzz/library", {"url": "https://x.org", "title": "X"}, token
+    )
+    post = _post(base, "/api/v1/posts", {"body": "*hello*"}, token)
+    artefact = _post(base, "/api/v1/artefacts", {"title": "Work", "body": "v1"}, token)
+    steps = [{"kind": "text", "title": "Read", "text": "Read it"}]
+    path = _post(base, "/api/v1/communities/fuzz/paths", {"title": "P", "steps": steps}, token)
+    _post(base, f"/api/v1/paths/{path['id']}/publish", {}, token)
+    enrolled = _post(base, f"/api/v1/paths/{path['id']}/enroll", {}, token)
+    endorsement = _post(
+        base,
+        "/api/v1/endorsements",
+        {"kind": "member", "member_id": other["id"], "skill": "sql"},
+        token,
+    )
+    request = urllib.request.Request(
+        f"{base}/api/v1/paths/{path['id']}",
+        headers={"Learnwork-Min-Position": str(enrolled["position"])},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        step_id = json.load(response)["steps"][0]["step_id"]
+    return {
+        "token": token,
+        "community": "fuzz",
+        "member": "fuzz",
+        "member_id": account["id"],
+        "resource_id": resource["id"],
+        "post_id": post["id"],
+        "artefact_id": artefact["id"],
+        "revision": "1",
+        "path_id": path["id"],
+        "step_id": step_id,
+        "endorsement_id": endorsement["id"],
+    }
 
 
 SPARED = {"/oauth/revoke", "/api/v1/me/tokens/{token_id}", "/api/v1/me/password"}
@@ -90,7 +129,7 @@ session every other case uses (they have tests of their own)."""
 
 def test_no_operation_errors_or_breaks_its_schema(live_server: dict[str, str]) -> None:
     schema = schemathesis.openapi.from_url(live_server["base"] + "/api/v1/openapi.json")
-    known = {"community": "fuzz", "member": "fuzz", "member_id": live_server["member_id"]}
+    known = {name: value for name, value in live_server.items() if name not in ("base", "token")}
     token = {"Authorization": f"Bearer {live_server['token']}"}
     failures = []
     for result in schema.get_all_operations():
