@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import signal
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -32,11 +33,21 @@ def pg_server_url() -> Iterator[str]:
     if url := os.environ.get("TEST_DATABASE_URL"):
         yield url
         return
-    with (
-        tempfile.TemporaryDirectory(prefix="learnwork-test-") as folder,
-        embedded_postgres(folder, database="postgres") as url,
-    ):
-        yield url
+    # A run stopped with SIGTERM (a CI timeout, a killed job) unwinds like Ctrl-C, so the
+    # embedded PostgreSQL below is stopped instead of being left running.
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="learnwork-test-") as folder,
+            embedded_postgres(folder, database="postgres") as url,
+        ):
+            yield url
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"stopped by signal {signum}")
 
 
 @pytest.fixture(scope="session")
