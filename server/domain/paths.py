@@ -423,16 +423,6 @@ def access_for(path: Path, community: CommunityAccess | None) -> CommunityAccess
     return community
 
 
-def can_edit(path: Path, actor: Actor, access: CommunityAccess) -> bool:
-    """Whether `actor` may change `path` (archived or not): for read models and the API."""
-    access = access_for(path, access)
-    if actor.admin:
-        return access.exists
-    if not access.visible or access.banned:
-        return False
-    return actor.member_id == path.creator_id or access.is_moderator
-
-
 def _require_editor(state: Path, actor: Actor, community: CommunityAccess) -> None:
     access = access_for(state, community)
     if not sees(actor, access):

@@ -316,7 +316,7 @@ class MemberEnrollmentView(ProgressView, kw_only=True):
 
 
 def _is_editor(viewer: str) -> str:
-    """`viewer` may edit path `p` (as `server.domain.paths.can_edit`)."""
+    """`viewer` may edit path `p`: the rule the path decider holds editors to."""
     return (
         f"({is_admin(viewer)} OR ((p.creator_id = {viewer} OR EXISTS (SELECT 1"
         " FROM community_members em WHERE em.community_id = p.community_id"

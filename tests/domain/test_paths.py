@@ -391,27 +391,6 @@ def test_a_command_for_another_community_is_a_caller_bug() -> None:
         paths.decide(created(), paths.Update(actor=ada, community=other, title="x"))
 
 
-def test_can_edit_agrees_with_decide() -> None:
-    state = created()
-    cases = [
-        (ada, MEMBER, True),
-        (bob, MODERATOR, True),
-        (admin, OUTSIDER, True),
-        (bob, MEMBER, False),
-        (ada, BANNED, False),
-        (bob, PRIVATE_OUTSIDER, False),
-        (admin, GONE, False),
-    ]
-    for actor, community, expected in cases:
-        assert paths.can_edit(state, actor, community) is expected
-        decided = True
-        try:
-            paths.decide(state, paths.Update(actor=actor, community=community, title="x"))
-        except (Forbidden, NotFound):
-            decided = False
-        assert decided is expected
-
-
 # -- description ----------------------------------------------------------------------------
 
 
