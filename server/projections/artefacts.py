@@ -115,13 +115,11 @@ async def _add_revision(
 # -- reading --------------------------------------------------------------------------------
 
 
-class ArtefactView(msgspec.Struct, kw_only=True):
-    id: str
-    author: MemberView
-    community_id: str | None
-    """The community it is attached to; null: only on the author's profile."""
+class RevisionView(msgspec.Struct, kw_only=True):
+    """One revision of an artefact, as its author wrote it."""
+
     revision: int
-    """The number of the current revision (1: never revised)."""
+    """The number of the revision (1: the first)."""
     title: str
     summary: str
     body: str
@@ -132,20 +130,17 @@ class ArtefactView(msgspec.Struct, kw_only=True):
     """The body rendered to sanitised HTML."""
     links: list[str]
     skills: list[str]
+    revised_at: datetime
+
+
+class ArtefactView(RevisionView, kw_only=True):
+    """An artefact with its current revision."""
+
+    id: str
+    author: MemberView
+    community_id: str | None
+    """The community it is attached to; null: only on the author's profile."""
     created_at: datetime
-    revised_at: datetime
-
-
-class RevisionView(msgspec.Struct, kw_only=True):
-    revision: int
-    title: str
-    summary: str
-    body: str
-    format: str
-    html: str
-    links: list[str]
-    skills: list[str]
-    revised_at: datetime
 
 
 _ARTEFACT_COLUMNS = (
