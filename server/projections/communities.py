@@ -8,8 +8,9 @@ of member lists, and resources they added are not served.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 import asyncpg
 import msgspec
@@ -39,6 +40,8 @@ from server.projections.members import MEMBER_COLUMNS, MemberView, member_view
 from server.projections.pagination import NEWEST, Page, after, page
 from server.projections.runner import Projection
 from server.projections.visibility import author_active, is_admin, is_member
+
+T = TypeVar("T")
 
 
 class CommunitiesProjection(Projection):
@@ -352,21 +355,14 @@ async def list_members(
     conn: asyncpg.Connection, community_id: str, cursor: str | None, limit: int
 ) -> Page[CommunityMemberView]:
     """Members in the order they joined, oldest first (owners who founded it lead)."""
-    (since,) = after(cursor, int, first=(0,))
-    rows = await conn.fetch(
-        f"SELECT {MEMBER_COLUMNS}, cm.role, cm.since, cm.position FROM community_members cm"
-        " JOIN members m ON m.id = cm.member_id"
-        " WHERE cm.community_id = $1 AND cm.position > $2 AND m.status = 'active'"
-        " ORDER BY cm.position LIMIT $3",
+    return await _members_in(
+        conn,
+        "community_members",
+        ("role", "since"),
         community_id,
-        since,
-        limit + 1,
-    )
-    return page(
-        rows,
+        cursor,
         limit,
         lambda r: CommunityMemberView(member=member_view(r), role=r[11], since=r[12]),
-        lambda r: (r[13],),
     )
 
 
@@ -374,22 +370,40 @@ async def list_requests(
     conn: asyncpg.Connection, community_id: str, cursor: str | None, limit: int
 ) -> Page[JoinRequestView]:
     """Pending requests to join, oldest first (the moderators' queue)."""
+    return await _members_in(
+        conn,
+        "community_requests",
+        ("message", "requested_at"),
+        community_id,
+        cursor,
+        limit,
+        lambda r: JoinRequestView(member=member_view(r), message=r[11], requested_at=r[12]),
+    )
+
+
+async def _members_in(
+    conn: asyncpg.Connection,
+    table: str,
+    columns: tuple[str, str],
+    community_id: str,
+    cursor: str | None,
+    limit: int,
+    build: Callable[[asyncpg.Record], T],
+) -> Page[T]:
+    """Active members listed in `table` for the community, oldest entry first: each row the
+    member's columns, then the two `columns` of `table`, then the position (the cursor)."""
     (since,) = after(cursor, int, first=(0,))
+    first, second = columns
     rows = await conn.fetch(
-        f"SELECT {MEMBER_COLUMNS}, q.message, q.requested_at, q.position"
-        " FROM community_requests q JOIN members m ON m.id = q.member_id"
-        " WHERE q.community_id = $1 AND q.position > $2 AND m.status = 'active'"
-        " ORDER BY q.position LIMIT $3",
+        f"SELECT {MEMBER_COLUMNS}, t.{first}, t.{second}, t.position FROM {table} t"
+        " JOIN members m ON m.id = t.member_id"
+        " WHERE t.community_id = $1 AND t.position > $2 AND m.status = 'active'"
+        " ORDER BY t.position LIMIT $3",
         community_id,
         since,
         limit + 1,
     )
-    return page(
-        rows,
-        limit,
-        lambda r: JoinRequestView(member=member_view(r), message=r[11], requested_at=r[12]),
-        lambda r: (r[13],),
-    )
+    return page(rows, limit, build, lambda r: (r[13],))
 
 
 async def list_bans(
