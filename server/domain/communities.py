@@ -192,48 +192,44 @@ class Leave(msgspec.Struct, frozen=True, kw_only=True):
     actor: Actor
 
 
-class ApproveRequest(msgspec.Struct, frozen=True, kw_only=True):
+class AboutMember(msgspec.Struct, frozen=True, kw_only=True):
+    """A command by `actor` about another member of the community."""
+
     actor: Actor
     member_id: str
 
 
-class RejectRequest(msgspec.Struct, frozen=True, kw_only=True):
-    actor: Actor
-    member_id: str
+class ApproveRequest(AboutMember, frozen=True, kw_only=True):
+    """Let a member who asked to join in."""
 
 
-class Invite(msgspec.Struct, frozen=True, kw_only=True):
-    actor: Actor
-    member_id: str
-    """An active member of the instance (the service checks that before deciding)."""
+class RejectRequest(AboutMember, frozen=True, kw_only=True):
+    """Turn down a request to join."""
 
 
-class RevokeInvitation(msgspec.Struct, frozen=True, kw_only=True):
-    actor: Actor
-    member_id: str
+class Invite(AboutMember, frozen=True, kw_only=True):
+    """Invite `member_id`, an active member of the instance (the service checks that before
+    deciding)."""
 
 
-class ChangeRole(msgspec.Struct, frozen=True, kw_only=True):
-    actor: Actor
-    member_id: str
+class RevokeInvitation(AboutMember, frozen=True, kw_only=True):
+    """Take back an invitation not used yet."""
+
+
+class ChangeRole(AboutMember, frozen=True, kw_only=True):
     role: str
 
 
-class Remove(msgspec.Struct, frozen=True, kw_only=True):
-    actor: Actor
-    member_id: str
+class Remove(AboutMember, frozen=True, kw_only=True):
     reason: str = ""
 
 
-class Ban(msgspec.Struct, frozen=True, kw_only=True):
-    actor: Actor
-    member_id: str
+class Ban(AboutMember, frozen=True, kw_only=True):
     reason: str = ""
 
 
-class Unban(msgspec.Struct, frozen=True, kw_only=True):
-    actor: Actor
-    member_id: str
+class Unban(AboutMember, frozen=True, kw_only=True):
+    """Lift a ban."""
 
 
 class AddResource(msgspec.Struct, frozen=True, kw_only=True):
