@@ -10,6 +10,7 @@ from server.events.envelope import (
     AppendResult,
     Metadata,
     NewEvent,
+    Page,
     RecordedEvent,
     StreamAppend,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "InvalidStreamId",
     "Metadata",
     "NewEvent",
+    "Page",
     "RecordedEvent",
     "StreamAppend",
     "UnknownEventType",

@@ -62,6 +62,19 @@ class RecordedEvent(msgspec.Struct, frozen=True):
     data: Event
 
 
+class Page(msgspec.Struct, frozen=True):
+    """One read of the log in position order: the events asked for and how far the read got.
+
+    `position` is the last position the read passed over: the last event's, or further when
+    the read skipped events of types not asked for (a consumer's checkpoint moves there all
+    the same). `read` counts every event passed over, skipped ones included; a read that
+    stopped at its limit may have more to give at once."""
+
+    events: list[RecordedEvent]
+    position: int
+    read: int
+
+
 class AppendResult(msgspec.Struct, frozen=True):
     """Where an append landed: one position and one stream version per event, in order."""
 

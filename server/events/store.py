@@ -9,8 +9,9 @@ lower position, and a checkpoint is a single integer. The gap test in tests/even
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from typing import Final
 
 import asyncpg
@@ -24,6 +25,7 @@ from server.events.envelope import (
     ExpectedVersion,
     Metadata,
     NewEvent,
+    Page,
     RecordedEvent,
     StreamAppend,
 )
@@ -175,9 +177,23 @@ class EventStore:
 
     async def read_all(self, after: int = 0, limit: int = 1000) -> list[RecordedEvent]:
         """Events with position > `after`, in position order (which is commit order)."""
+        return (await self.read_page(after, limit)).events
+
+    async def read_page(
+        self, after: int = 0, limit: int = 1000, types: Collection[str] | None = None
+    ) -> Page:
+        """The next `limit` events after `after`, keeping only those of `types` (all when
+        None). Skipped events are not decoded: a reader of a few types pays little for the
+        rest of the log, and still learns how far it has read."""
         async with self.pool.acquire() as conn:
             rows = await conn.fetch(_READ_ALL, after, limit)
-        return [self._recorded(r) for r in rows]
+        if not rows:
+            return Page([], after, 0)
+        if types is None:
+            events = [self._recorded(r) for r in rows]
+        else:
+            events = [self._recorded(r) for r in rows if r[4] in types]
+        return Page(events, rows[-1][0], len(rows))
 
     async def read_stream(
         self,
@@ -213,18 +229,22 @@ class EventStore:
         self,
         after: int = 0,
         *,
+        types: Collection[str] | None = None,
         batch_size: int = 500,
         poll_interval: float = 1.0,
         min_interval: float = 0.0,
-    ) -> AsyncIterator[list[RecordedEvent]]:
-        """Catch up from `after`, then follow live: batches of events, each exactly once, in
-        order. Survives lost connections; stop it with `aclose()` or by leaving the loop.
+    ) -> AsyncIterator[Page]:
+        """Catch up from `after`, then follow live: pages of events, each event exactly once,
+        in order. Survives lost connections; stop it with `aclose()` or by leaving the loop.
+
+        `types`: only events of these types (all when None). A page may then hold no events
+        yet move `position` on, past events of other types.
 
         `min_interval`: the least time between two reads of the log. Under a stream of appends
         a subscriber then reads (and a projection commits) once per interval with everything
         gathered meanwhile, instead of once per append; when idle it still reads at once."""
         return subscribe(
-            self.read_all,
+            functools.partial(self.read_page, types=types),
             self.notifier,
             after,
             batch_size=batch_size,

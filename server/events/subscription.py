@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import asyncpg
 
 from server.db import CONNECTION_LOST, connect
-from server.events.envelope import RecordedEvent
+from server.events.envelope import Page
 
 log = logging.getLogger(__name__)
 
@@ -77,14 +77,14 @@ class Notifier:
 
 
 async def subscribe(
-    read_all: Callable[[int, int], Awaitable[list[RecordedEvent]]],
+    read_page: Callable[[int, int], Awaitable[Page]],
     notifier: Notifier,
     after: int,
     *,
     batch_size: int,
     poll_interval: float,
     min_interval: float = 0.0,
-) -> AsyncIterator[list[RecordedEvent]]:
+) -> AsyncIterator[Page]:
     waiter = notifier.register()
     checkpoint = after
     delay = 0.05
@@ -97,17 +97,17 @@ async def subscribe(
             last_read = loop.time()
             waiter.clear()
             try:
-                batch = await read_all(checkpoint, batch_size)
+                page = await read_page(checkpoint, batch_size)
             except CONNECTION_LOST as exc:
                 log.warning("subscription read failed (%s); retrying from %d", exc, checkpoint)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 continue
             delay = 0.05
-            if batch:
-                yield batch
-                checkpoint = batch[-1].position
-                if len(batch) == batch_size:
+            if page.read:
+                yield page
+                checkpoint = page.position
+                if page.read == batch_size:
                     continue  # still catching up: read on without waiting
             # Not asyncio.wait_for: on Python 3.11 it can swallow a cancellation that arrives
             # as the wait ends (gh-86296), and a subscription that ignores its cancellation

@@ -26,7 +26,7 @@ from typing import ClassVar
 import asyncpg
 
 from server.db import CONNECTION_LOST, connect
-from server.events.envelope import RecordedEvent
+from server.events.envelope import Page, RecordedEvent
 from server.events.store import EventStore
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,8 @@ class Projection:
 
     name: ClassVar[str]
     event_types: ClassVar[frozenset[str] | None] = None
-    """The event types it reads; None for all. Other events only advance its checkpoint."""
+    """The event types it reads; None for all. Others are not even decoded for it: they only
+    advance its checkpoint."""
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         """Write the effects of `events` with `conn`, inside the runner's transaction. Must not
@@ -102,10 +103,10 @@ class ProjectionRunner:
         """Apply the next batch to one projection; return how many events it covered."""
         projection = self.projections[name]
         position = await self._checkpoint(name)
-        batch = await self.store.read_all(position, self._batch_size)
-        if batch:
-            await self._apply_or_pin(projection, position, batch)
-        return len(batch)
+        page = await self.store.read_page(position, self._batch_size, projection.event_types)
+        if page.read:
+            await self._apply_or_pin(projection, position, page)
+        return page.read
 
     async def catch_up(self, name: str | None = None) -> None:
         """Apply everything in the log now to one projection (or all), then return."""
@@ -152,17 +153,18 @@ class ProjectionRunner:
             position = await self._checkpoint(projection.name)
             subscription = self.store.subscribe(
                 position,
+                types=projection.event_types,
                 batch_size=self._batch_size,
                 poll_interval=self._poll_interval,
                 min_interval=READ_INTERVAL,
             )
             try:
-                async for batch in subscription:
+                async for page in subscription:
                     if lock_conn.is_closed():
                         return  # the lock went with its connection: compete for it again
-                    if not await self._apply_or_pin(projection, position, batch):
+                    if not await self._apply_or_pin(projection, position, page):
                         return  # someone else moved the checkpoint: start again from it
-                    position = batch[-1].position
+                    position = page.position
             finally:
                 await subscription.aclose()
         finally:
@@ -171,29 +173,28 @@ class ProjectionRunner:
 
     # -- applying --------------------------------------------------------------------------
 
-    async def _apply_or_pin(
-        self, projection: Projection, position: int, batch: list[RecordedEvent]
-    ) -> bool:
-        """Apply a batch; if it fails, find and record the failing event, then raise."""
+    async def _apply_or_pin(self, projection: Projection, position: int, page: Page) -> bool:
+        """Apply a page; if it fails, find and record the failing event, then raise."""
         try:
-            return await self._apply(projection, position, batch)
+            return await self._apply(projection, position, page.events, page.position)
         except CONNECTION_LOST:
             raise
         except Exception:
-            if len(batch) == 1:
+            if len(page.events) == 1:
                 raise
-        for event in batch:  # one by one: everything before the culprit lands
-            if not await self._apply(projection, position, [event]):
+        for event in page.events:  # one by one: everything before the culprit lands
+            if not await self._apply(projection, position, [event], event.position):
                 return False
             position = event.position
-        return True
+        return position == page.position or await self._apply(
+            projection, position, [], page.position
+        )
 
     async def _apply(
-        self, projection: Projection, position: int, batch: list[RecordedEvent]
+        self, projection: Projection, position: int, events: list[RecordedEvent], to: int
     ) -> bool:
-        relevant = batch
-        if projection.event_types is not None:
-            relevant = [e for e in batch if e.type in projection.event_types]
+        """Apply `events` and move the checkpoint from `position` on to `to`, in one
+        transaction; False, with nothing written, if the checkpoint is not at `position`."""
         async with self.store.pool.acquire() as conn:
             try:
                 async with conn.transaction():
@@ -209,20 +210,20 @@ class ProjectionRunner:
                         current = await conn.fetchval(_LOCK_CHECKPOINT, projection.name)
                     if current != position:
                         return False
-                    if relevant:
-                        await projection.apply(conn, relevant)
+                    if events:
+                        await projection.apply(conn, events)
                     await conn.execute(
                         "UPDATE projection_checkpoints SET position = $2, updated_at = now(),"
                         " failed_position = NULL, error = NULL WHERE name = $1",
                         projection.name,
-                        batch[-1].position,
+                        to,
                     )
             except CONNECTION_LOST:
                 raise
             except Exception as exc:
-                if len(batch) == 1:
-                    await self._record_failure(conn, projection.name, batch[0].position, exc)
-                    raise ProjectionFailed(projection.name, batch[0].position, exc) from exc
+                if len(events) == 1:
+                    await self._record_failure(conn, projection.name, events[0].position, exc)
+                    raise ProjectionFailed(projection.name, events[0].position, exc) from exc
                 raise
         return True
 

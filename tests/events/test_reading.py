@@ -52,6 +52,32 @@ async def test_read_all_pages_through_the_log_once(store: EventStore) -> None:
     assert seen == [str(i) for i in range(7)]
 
 
+async def test_a_read_of_some_types_skips_the_rest_without_decoding_them(store, db) -> None:
+    await store.append("s", [Noted(text="a")])
+    # An event no registry can decode: reading it would raise, skipping it must not.
+    await db.execute(
+        "INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data)"
+        " VALUES (gen_random_uuid(), 'other', 1, 'test.not_ours', 1, '{\"x\": 1}')"
+    )
+    last = await store.append("s", [Noted(text="b")])
+    await db.execute(
+        "INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data)"
+        " VALUES (gen_random_uuid(), 'other', 2, 'test.not_ours', 1, '{\"x\": 2}')"
+    )
+    with pytest.raises(KeyError):
+        await store.read_all()
+
+    page = await store.read_page(0, 1000, types={"test.noted"})
+    assert [e.data.text for e in page.events] == ["a", "b"]
+    assert (page.read, page.position) == (4, last.position + 1)
+    first = await store.read_page(0, 2, types={"test.noted"})
+    assert ([e.data.text for e in first.events], first.read) == (["a"], 2)
+    rest = await store.read_page(first.position, 2, types={"test.noted"})
+    assert ([e.data.text for e in rest.events], rest.position) == (["b"], page.position)
+    end = await store.read_page(page.position, 2, types={"test.noted"})
+    assert (end.events, end.position, end.read) == ([], page.position, 0)
+
+
 async def test_old_versions_are_upcast_on_read(database_url: str, store: EventStore) -> None:
     old = await EventStore.open(database_url, V1_REGISTRY)
     try:
@@ -100,8 +126,8 @@ async def run_gap_scenario(database_url: str, store: EventStore) -> list[tuple[s
             await conn.close()
 
     async def reader() -> None:
-        async for batch in store.subscribe(0, batch_size=100, poll_interval=0.002):
-            seen.extend((e.stream_id, e.stream_version) for e in batch)
+        async for page in store.subscribe(0, batch_size=100, poll_interval=0.002):
+            seen.extend((e.stream_id, e.stream_version) for e in page.events)
 
     reading = asyncio.create_task(reader())
     await asyncio.gather(*(writer(n) for n in range(WRITERS)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from server.events.store import EventStore
-from tests.events.sample_events import Noted
+from tests.events.sample_events import Noted, RenamedV2
 
 KILL_LEARNWORK_BACKENDS = """
 SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
@@ -18,13 +18,13 @@ async def test_catch_up_then_live(store: EventStore) -> None:
     await store.append("s", [Noted(text="old")])
     subscription = store.subscribe(0, poll_interval=30)
     first = await anext(subscription)
-    assert [e.data.text for e in first] == ["old"]
+    assert [e.data.text for e in first.events] == ["old"]
     # Polling is set to 30 s: only the NOTIFY wake-up can deliver this within the timeout.
     pending = asyncio.create_task(anext(subscription))
     await asyncio.sleep(0.05)
     await store.append("s", [Noted(text="new")])
     second = await asyncio.wait_for(pending, timeout=10)
-    assert [e.data.text for e in second] == ["new"]
+    assert [e.data.text for e in second.events] == ["new"]
     await subscription.aclose()
 
 
@@ -34,8 +34,8 @@ async def test_a_subscription_resumes_after_its_connections_are_killed(store, db
     done = asyncio.Event()
 
     async def consume() -> None:
-        async for batch in store.subscribe(0, batch_size=60, poll_interval=0.2):
-            received.extend(e.position for e in batch)
+        async for page in store.subscribe(0, batch_size=60, poll_interval=0.2):
+            received.extend(e.position for e in page.events)
             if len(received) >= total_appends * per_append:
                 done.set()
 
@@ -62,11 +62,24 @@ async def test_a_subscription_resumes_after_its_connections_are_killed(store, db
         raise AssertionError("the notification listener did not reconnect")
 
 
+async def test_a_subscription_to_some_types_moves_past_the_others(store: EventStore) -> None:
+    subscription = store.subscribe(0, types={"test.renamed"}, poll_interval=30)
+    pending = asyncio.create_task(anext(subscription))
+    await asyncio.sleep(0.05)
+    noted = await store.append("s", [Noted(text="not asked for")])
+    skipped = await asyncio.wait_for(pending, timeout=10)
+    assert (skipped.events, skipped.position) == ([], noted.position)
+    renamed = await store.append("p", [RenamedV2(given="Ada", family="Lovelace")])
+    page = await asyncio.wait_for(anext(subscription), timeout=10)
+    assert [(e.type, e.position) for e in page.events] == [("test.renamed", renamed.position)]
+    await subscription.aclose()
+
+
 async def test_many_subscribers_each_get_everything(store: EventStore) -> None:
     async def collect(after: int) -> list[str]:
         texts: list[str] = []
-        async for batch in store.subscribe(after):
-            texts.extend(e.data.text for e in batch)
+        async for page in store.subscribe(after):
+            texts.extend(e.data.text for e in page.events)
             if len(texts) >= 5:
                 return texts
         return texts
