@@ -9,6 +9,11 @@ Across processes, a session advisory lock per projection makes one runner the ac
 others wait to take over. The checkpoint row lock is the second fence: even a runner that lost
 its advisory lock without noticing finds the checkpoint moved and applies nothing.
 
+A projection only reads the event types it uses. While only other events arrive it has nothing to
+write, so it records how far it has read at most once per `IDLE_RECORD_INTERVAL` instead of once
+per read; `wait_for` knows that a projection with none of its types between its checkpoint and a
+position is as good as there.
+
 A projection that raises on an event stops: the events before it are applied, the failing
 event's position and error are recorded (`status()`), and it resumes from there once restarted.
 """
@@ -19,11 +24,12 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 import asyncpg
+import msgspec
 
 from server.db import CONNECTION_LOST, connect
 from server.events.envelope import Page, RecordedEvent
@@ -40,6 +46,10 @@ READ_INTERVAL = 0.01
 """Seconds between two reads of the log by one projection while events keep coming: under load
 each projection commits up to 100 times a second with everything new, rather than once per
 append (measured in bench/api.py); a read after a write waits at most this much longer."""
+
+IDLE_RECORD_INTERVAL = 1.0
+"""Seconds between two recordings of the position of a projection that reads only events it
+does not use: one transaction a second, rather than one per read (measured in bench/api.py)."""
 
 _LOCK_CHECKPOINT = (
     "SELECT position, set_config('synchronous_commit', 'off', true)"
@@ -86,6 +96,7 @@ class ProjectionRunner:
         *,
         batch_size: int = 500,
         poll_interval: float = 1.0,
+        idle_record_interval: float = IDLE_RECORD_INTERVAL,
     ) -> None:
         names = [p.name for p in projections]
         if len(set(names)) != len(names):
@@ -95,6 +106,11 @@ class ProjectionRunner:
         self._url = url
         self._batch_size = batch_size
         self._poll_interval = poll_interval
+        self._idle_record_interval = idle_record_interval
+        # For `wait_for`: each projection's types, absent when it reads them all.
+        self._types_read = msgspec.json.encode(
+            {p.name: sorted(p.event_types) for p in projections if p.event_types is not None}
+        )
         self._tasks: list[asyncio.Task[None]] = []
 
     # -- stepping (tests, rebuild tools) ----------------------------------------------------
@@ -158,13 +174,27 @@ class ProjectionRunner:
                 poll_interval=self._poll_interval,
                 min_interval=READ_INTERVAL,
             )
+            loop = asyncio.get_running_loop()
+            recorded_at = loop.time()
+            unrecorded: Page | None = None  # read, with nothing to write, not yet recorded
             try:
-                async for page in subscription:
-                    if lock_conn.is_closed():
-                        return  # the lock went with its connection: compete for it again
-                    if not await self._apply_or_pin(projection, position, page):
-                        return  # someone else moved the checkpoint: start again from it
-                    position = page.position
+                ticking = _ticking(subscription, self._idle_record_interval)
+                async with contextlib.aclosing(ticking) as pages:
+                    async for page in pages:
+                        if lock_conn.is_closed():
+                            return  # the lock went with its connection: compete for it again
+                        if page is None:  # a quiet moment: record how far it has read
+                            if unrecorded is None:
+                                continue
+                            page = unrecorded
+                        elif not page.events and (
+                            loop.time() - recorded_at < self._idle_record_interval
+                        ):
+                            unrecorded = page
+                            continue
+                        if not await self._apply_or_pin(projection, position, page):
+                            return  # someone else moved the checkpoint: start again from it
+                        position, unrecorded, recorded_at = page.position, None, loop.time()
             finally:
                 await subscription.aclose()
         finally:
@@ -276,24 +306,52 @@ class ProjectionRunner:
         return statuses
 
     async def wait_for(self, position: int, names: Sequence[str] = ()) -> None:
-        """Return once the projections (all by default) have passed `position`, so a reader sees
-        its own writes. Bound it with `asyncio.timeout()`; it checks the database, so it works
-        whichever process runs the projections."""
+        """Return once the projections (all by default) show everything up to `position`, so a
+        reader sees its own writes: each has passed it, or has none of its event types before
+        it. Bound it with `asyncio.timeout()`; it checks the database, so it works whichever
+        process runs the projections."""
         wanted = list(names or self.projections)
         delay = 0.002
         while True:
             async with self.store.pool.acquire() as conn:
-                behind = await conn.fetchval(
-                    "SELECT count(*) FROM unnest($1::text[]) AS w(name)"
-                    " LEFT JOIN projection_checkpoints c USING (name)"
-                    " WHERE coalesce(c.position, 0) < $2",
-                    wanted,
-                    position,
-                )
+                behind = await conn.fetchval(_BEHIND, wanted, position, self._types_read)
             if behind == 0:
                 return
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.05)
+
+
+async def _ticking(pages: AsyncIterator[Page], every: float) -> AsyncIterator[Page | None]:
+    """`pages`, with a None each time `every` seconds pass without one."""
+    next_page = asyncio.ensure_future(anext(pages))
+    try:
+        while True:
+            done, _ = await asyncio.wait({next_page}, timeout=every)
+            if not done:
+                yield None
+                continue
+            yield next_page.result()
+            next_page = asyncio.ensure_future(anext(pages))
+    finally:
+        next_page.cancel()
+        with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+            await next_page
+
+
+# Projections (of $1) that have not passed position $2 and have an event of a type they read
+# ($3: name → types, absent for a projection that reads every type) up to it. Only a position
+# the log has reached is settled: below it, no event can still appear (see EventStore).
+_BEHIND = """
+SELECT count(*) FROM unnest($1::text[]) AS w(name)
+  LEFT JOIN projection_checkpoints c USING (name)
+ WHERE coalesce(c.position, 0) < $2
+   AND ($3::jsonb -> w.name IS NULL
+        OR $2 > (SELECT coalesce(max(position), 0) FROM events)
+        OR EXISTS (
+        SELECT 1 FROM events e
+         WHERE e.position > coalesce(c.position, 0) AND e.position <= $2
+           AND e.type IN (SELECT jsonb_array_elements_text($3::jsonb -> w.name))))
+"""
 
 
 def _lock_key(name: str) -> int:

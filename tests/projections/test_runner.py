@@ -163,3 +163,37 @@ async def test_wait_for_returns_once_live_events_are_applied(store, db, database
 def test_two_projections_may_not_share_a_name(store) -> None:
     with pytest.raises(ValueError, match="share a name"):
         ProjectionRunner(store, "postgresql://unused", [Notes(), Notes()])
+
+
+async def test_a_projection_is_not_waited_for_past_events_it_does_not_read(
+    store, db, database_url, notes_table
+):
+    runner = ProjectionRunner(store, database_url, [Notes()])  # not started: nothing moves
+    await runner.catch_up()
+    other = await store.append("p", [RenamedV2(given="Ada", family="Lovelace")])
+    async with asyncio.timeout(10):
+        await runner.wait_for(other.position)  # nothing it reads lies before that position
+    assert (await runner.status())[0].position < other.position
+
+    noted = await store.append("s", [Noted(text="to apply")])
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.2):
+            await runner.wait_for(noted.position)
+
+
+async def test_a_projection_records_how_far_it_read_past_events_it_does_not_read(
+    store, db, database_url, notes_table
+):
+    runner = ProjectionRunner(
+        store, database_url, [Notes()], poll_interval=0.05, idle_record_interval=0.1
+    )
+    runner.start()
+    try:
+        last = await store.append("p", [RenamedV2(given="Ada", family="Lovelace")])
+        async with asyncio.timeout(10):
+            while (await runner.status())[0].lag:  # noqa: ASYNC110 (polling the database)
+                await asyncio.sleep(0.02)
+        assert (await runner.status())[0].position == last.position
+        assert await db.fetchval("SELECT count(*) FROM test_notes") == 0
+    finally:
+        await runner.close()
