@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import getpass
 import json
 import logging
@@ -13,13 +14,14 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 from aiohttp import web
 
 from server.app import create_app
 from server.commands import accounts
 from server.commands.context import Commands
 from server.config import Settings, SettingsError, describe_settings, load_settings
-from server.db import connect, embedded_postgres
+from server.db import connect, create_pool, embedded_postgres
 from server.domain.errors import DomainError
 from server.events.store import EventStore
 from server.events.types import REGISTRY
@@ -53,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(_migrate(url))
         elif args.command == "admin":
             return asyncio.run(_create_user(url, args, password))
+        elif args.command == "projections" and args.projections_command == "status":
+            return asyncio.run(_projections_status(url, as_json=args.json))
         elif args.command == "projections":
             asyncio.run(_run_projections(settings, url))
         else:
@@ -89,6 +93,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--config", help=config_help)
     run.set_defaults(host=None, port=None)
+    status = projection_commands.add_parser(
+        "status",
+        help="where each read model is, and what it has left to apply",
+        description="Each projection's recorded position, how many events of the types it reads "
+        "it has left to apply (lag) and how old the oldest of them is, whether a process runs "
+        "it, and where it stopped if an event failed. Exits with 1 when one has stopped.",
+    )
+    status.add_argument("--json", action="store_true", help="one JSON object per projection")
+    status.add_argument("--config", help=config_help)
+    status.set_defaults(host=None, port=None)
     admin = commands.add_parser("admin", help="administration tasks")
     admin_commands = admin.add_subparsers(dest="admin_command", required=True)
     create_user = admin_commands.add_parser(
@@ -165,6 +179,32 @@ async def _run_projections(settings: Settings, url: str) -> None:
     finally:
         await runner.close()
         await store.close()
+
+
+async def _projections_status(url: str, *, as_json: bool) -> int:
+    pool = await create_pool(url, size=1)
+    try:
+        statuses = await ProjectionRunner(
+            EventStore(pool, REGISTRY, url=url), url, all_projections()
+        ).status()
+    except asyncpg.UndefinedTableError:
+        print("learnwork: the database has no Learnwork tables yet: run `learnwork migrate`")
+        return 2
+    finally:
+        await pool.close()
+    if as_json:
+        for status in statuses:
+            print(json.dumps(dataclasses.asdict(status)))
+    else:
+        print(f"{'projection':<14} {'position':>10} {'lag':>8} {'behind':>9}  state")
+        for s in statuses:
+            if s.failed_position is not None:
+                state = f"STOPPED at position {s.failed_position}: {s.error}"
+            else:
+                state = "running" if s.running else "not running"
+            behind = f"{s.lag_seconds:,.1f} s"
+            print(f"{s.name:<14} {s.position:>10,} {s.lag:>8,} {behind:>9}  {state}")
+    return 1 if any(s.failed_position is not None for s in statuses) else 0
 
 
 def _read_password(args: argparse.Namespace) -> str | None:

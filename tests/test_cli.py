@@ -13,6 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import asyncpg
 import psutil
 
 from server.cli import main
@@ -111,3 +112,43 @@ def test_admin_create_user_makes_an_admin_who_can_sign_in(database_url: str) -> 
         return member is not None and member.admin
 
     assert asyncio.run(signs_in())
+
+
+def test_projections_status_shows_each_read_model_and_fails_when_one_stopped(
+    database_url: str,
+) -> None:
+    env = {**os.environ, "LEARNWORK_DATABASE_URL": database_url}
+    created = subprocess.run(
+        [*LEARNWORK, "admin", "create-user", "ada"],
+        input="a long password 1\n",
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert created.returncode == 0, created.stderr
+    status = [*LEARNWORK, "projections", "status"]
+
+    result = subprocess.run([*status, "--json"], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    rows = {row["name"]: row for row in map(json.loads, result.stdout.splitlines())}
+    assert set(rows) == {"members", "communities", "artefacts", "posts", "paths", "endorsements"}
+    # No process runs them here: the member's registration waits in the members projection
+    # only; the others read none of its events.
+    assert rows["members"]["lag"] > 0 and not rows["members"]["running"]
+    assert rows["posts"]["lag"] == 0
+
+    async def stop_posts() -> None:
+        conn = await asyncpg.connect(database_url)
+        try:
+            await conn.execute(
+                "INSERT INTO projection_checkpoints (name, failed_position, error)"
+                " VALUES ('posts', 7, 'ValueError: no such format')"
+            )
+        finally:
+            await conn.close()
+
+    asyncio.run(stop_posts())
+    stopped = subprocess.run(status, env=env, capture_output=True, text=True)
+    assert stopped.returncode == 1, stopped.stderr
+    [posts_line] = [line for line in stopped.stdout.splitlines() if line.startswith("posts ")]
+    assert "STOPPED at position 7: ValueError: no such format" in posts_line

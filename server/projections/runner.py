@@ -74,9 +74,11 @@ class Projection:
 @dataclass(frozen=True, slots=True)
 class ProjectionStatus:
     name: str
-    position: int
-    lag: int  # positions in the log after `position` (holes left by failed appends count)
-    failed_position: int | None
+    position: int  # the last position it recorded
+    lag: int  # events of the types it reads after `position`: what it has left to apply
+    lag_seconds: float  # how long ago the oldest of those was written; 0 when none
+    running: bool  # some process (this one or another) holds it and applies it
+    failed_position: int | None  # where it stopped on an event it could not apply
     error: str | None
 
 
@@ -280,30 +282,24 @@ class ProjectionRunner:
         return position or 0
 
     async def status(self) -> list[ProjectionStatus]:
+        """Where each projection is, what it has left to apply, and whether a process runs it
+        (holds its advisory lock: this one or any other)."""
+        names = list(self.projections)
+        keys = [_lock_key(name) for name in names]
         async with self.store.pool.acquire() as conn:
-            rows = {
-                r["name"]: r
-                for r in await conn.fetch(
-                    "SELECT name, position, failed_position, error FROM projection_checkpoints"
-                    " WHERE name = ANY($1::text[])",
-                    list(self.projections),
-                )
-            }
-            last = await conn.fetchval("SELECT coalesce(max(position), 0) FROM events")
-        statuses = []
-        for name in self.projections:
-            row = rows.get(name)
-            position = row["position"] if row else 0
-            statuses.append(
-                ProjectionStatus(
-                    name=name,
-                    position=position,
-                    lag=max(0, last - position),
-                    failed_position=row["failed_position"] if row else None,
-                    error=row["error"] if row else None,
-                )
+            rows = await conn.fetch(_STATUS, names, keys, self._types_read)
+        return [
+            ProjectionStatus(
+                name=r["name"],
+                position=r["position"],
+                lag=r["lag"],
+                lag_seconds=r["lag_seconds"],
+                running=r["running"],
+                failed_position=r["failed_position"],
+                error=r["error"],
             )
-        return statuses
+            for r in rows
+        ]
 
     async def wait_for(self, position: int, names: Sequence[str] = ()) -> None:
         """Return once the projections (all by default) show everything up to `position`, so a
@@ -351,6 +347,28 @@ SELECT count(*) FROM unnest($1::text[]) AS w(name)
         SELECT 1 FROM events e
          WHERE e.position > coalesce(c.position, 0) AND e.position <= $2
            AND e.type IN (SELECT jsonb_array_elements_text($3::jsonb -> w.name))))
+"""
+
+
+# Each projection (names $1, advisory lock keys $2, types read $3 as for _BEHIND) with its
+# checkpoint, what it has left, and whether a session holds its lock: pg_locks shows a bigint
+# advisory key as its high and low 32 bits in classid and objid, with objsubid 1.
+_STATUS = """
+SELECT w.name, coalesce(c.position, 0) AS position, c.failed_position, c.error,
+       pending.lag,
+       coalesce(extract(epoch FROM now() - pending.oldest), 0)::float8 AS lag_seconds,
+       EXISTS (SELECT 1 FROM pg_locks l
+                WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted
+                  AND l.classid::bigint = (w.key >> 32) & 4294967295
+                  AND l.objid::bigint = w.key & 4294967295) AS running
+  FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS w(name, key, n)
+  LEFT JOIN projection_checkpoints c USING (name)
+  CROSS JOIN LATERAL (
+        SELECT count(*) AS lag, min(e.recorded_at) AS oldest FROM events e
+         WHERE e.position > coalesce(c.position, 0)
+           AND ($3::jsonb -> w.name IS NULL
+                OR e.type IN (SELECT jsonb_array_elements_text($3::jsonb -> w.name)))) pending
+ ORDER BY w.n
 """
 
 
