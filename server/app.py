@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from server.api import health, v1
+from server.api import health, metrics, v1
 from server.api.keys import COMMANDS, RUNNER, STORE, ApiOptions
 from server.api.problems import problem_middleware
 from server.commands.context import Commands
@@ -29,6 +29,7 @@ MAX_REQUEST_BYTES = 1024 * 1024
 def create_app(settings: Settings, database_url: str) -> web.Application:
     app = web.Application(middlewares=[problem_middleware], client_max_size=MAX_REQUEST_BYTES)
     app.add_routes(health.routes)
+    app.add_routes(metrics.routes)
     v1.setup(
         app,
         ApiOptions(
@@ -36,6 +37,7 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
             read_wait_seconds=settings.read_wait_seconds,
             writes_per_minute=settings.writes_per_minute,
             sign_ins_per_minute=settings.sign_ins_per_minute,
+            metrics_token=settings.metrics_token,
         ),
     )
 

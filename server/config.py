@@ -90,6 +90,13 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         _doc("Rate limit per IP address on sign-in, registration and token requests."),
         msgspec.Meta(ge=1),
     ] = 10
+    metrics_token: Annotated[
+        str | None,
+        _doc(
+            "Bearer token a scraper must send for GET /metrics (Prometheus text format). Unset: "
+            "/metrics is open to anyone who reaches it; block it at the proxy, or set this."
+        ),
+    ] = None
 
     @property
     def base_url(self) -> str:

@@ -23,6 +23,8 @@ class ApiOptions:
     """Per token and, separately ×2, per IP address."""
     sign_ins_per_minute: int = 10
     """Per IP address: sign-in, registration and token requests."""
+    metrics_token: str | None = None
+    """When set, `GET /metrics` needs it as a bearer token."""
 
 
 STORE = web.AppKey("store", EventStore)
