@@ -5,12 +5,32 @@ from __future__ import annotations
 import msgspec
 from aiohttp import web
 
-from server.api import accounts, artefacts, communities, endorsements, members, oauth, paths, posts
+from server.api import (
+    accounts,
+    artefacts,
+    communities,
+    endorsements,
+    members,
+    oauth,
+    path_insight,
+    paths,
+    posts,
+)
 from server.api.keys import OPTIONS, ApiOptions
 from server.api.openapi import docs_page, document
 from server.api.routing import LIMITERS, Endpoint, limiters
 
-MODULES = (accounts, oauth, members, communities, artefacts, posts, paths, endorsements)
+MODULES = (
+    accounts,
+    oauth,
+    members,
+    communities,
+    artefacts,
+    posts,
+    paths,
+    path_insight,
+    endorsements,
+)
 
 
 def endpoints() -> list[Endpoint]:

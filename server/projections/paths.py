@@ -190,10 +190,10 @@ async def _apply_enrollment(conn: asyncpg.Connection, event: RecordedEvent) -> N
     match data:
         case Enrolled():
             await conn.execute(
-                "INSERT INTO enrollments (path_id, member_id, status, enrolled_at, position)"
-                " VALUES ($1, $2, 'enrolled', $3, $4)"
+                "INSERT INTO enrollments (path_id, member_id, status, enrolled_at, position,"
+                " first_enrolled_at, last_active_at) VALUES ($1, $2, 'enrolled', $3, $4, $3, $3)"
                 " ON CONFLICT (path_id, member_id) DO UPDATE SET status = 'enrolled',"
-                " enrolled_at = $3, left_at = NULL, position = $4",
+                " enrolled_at = $3, left_at = NULL, position = $4, last_active_at = $3",
                 data.path_id,
                 data.member_id,
                 at,
@@ -210,6 +210,12 @@ async def _apply_enrollment(conn: asyncpg.Connection, event: RecordedEvent) -> N
                 at,
                 data.evidence_artefact_id,
                 data.reflection,
+            )
+            await conn.execute(
+                "UPDATE enrollments SET last_active_at = $3 WHERE path_id = $1 AND member_id = $2",
+                data.path_id,
+                data.member_id,
+                at,
             )
         case PathCompleted():
             await conn.execute(
@@ -326,7 +332,7 @@ def _is_editor(viewer: str) -> str:
     )
 
 
-def _served(viewer: str) -> str:
+def path_readable(viewer: str) -> str:
     """Path `p` may be read by `viewer`."""
     return (
         f"{community_visible('p.community_id', viewer)} AND {author_active('p.creator_id')}"
@@ -402,7 +408,7 @@ async def get_path(conn: asyncpg.Connection, path_id: str, viewer: str | None) -
     """The path with its steps and the reader's progress, if `viewer` may read it."""
     row = await conn.fetchrow(
         f"SELECT {_path_columns('$1::uuid')} {_FROM_PATHS}"
-        f" WHERE p.id = $2::uuid AND {_served('$1::uuid')}",
+        f" WHERE p.id = $2::uuid AND {path_readable('$1::uuid')}",
         viewer,
         path_id,
     )
@@ -454,7 +460,7 @@ async def list_community_paths(
     rows = await conn.fetch(
         f"SELECT {_path_columns('$1::uuid')} {_FROM_PATHS}"
         " WHERE p.community_id = $2::uuid AND p.position < $3"
-        f" AND ($4::text IS NULL OR p.status = $4) AND {_served('$1::uuid')}"
+        f" AND ($4::text IS NULL OR p.status = $4) AND {path_readable('$1::uuid')}"
         " ORDER BY p.position DESC LIMIT $5",
         viewer,
         community_id,
@@ -474,7 +480,7 @@ async def get_enrollment(
         f"SELECT {MEMBER_COLUMNS}, {_PROGRESS_COLUMNS} FROM enrollments e"
         " JOIN members m ON m.id = e.member_id JOIN paths p ON p.id = e.path_id"
         " WHERE e.path_id = $2::uuid AND e.member_id = $3::uuid AND m.status = 'active'"
-        f" AND {_served('$1::uuid')}",
+        f" AND {path_readable('$1::uuid')}",
         viewer,
         path_id,
         member_id,
@@ -512,7 +518,7 @@ async def list_member_enrollments(
         f"SELECT {_path_columns('$1::uuid')}, {_PROGRESS_COLUMNS}, e.position"
         f" {_FROM_PATHS} JOIN enrollments e ON e.path_id = p.id"
         " WHERE e.member_id = $2::uuid AND e.status = 'enrolled' AND e.position < $3"
-        f" AND {_served('$1::uuid')}"
+        f" AND {path_readable('$1::uuid')}"
         " ORDER BY e.position DESC LIMIT $4",
         viewer,
         member_id,

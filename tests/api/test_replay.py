@@ -101,6 +101,7 @@ async def _scenario(client: Client) -> tuple[list[Member], list[str]]:
         f"/api/v1/artefacts/{artefact}/revisions",
         f"/api/v1/paths/{path}",
         f"/api/v1/paths/{path}/enrollments/bob",
+        f"/api/v1/paths/{path}/insight",
         "/api/v1/members/ada/endorsements",
         f"/api/v1/artefacts/{artefact}/endorsements",
         "/api/v1/admin/members",
