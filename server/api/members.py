@@ -11,16 +11,22 @@ from server.api.routing import Api, Call, Written, field_problem, written
 from server.commands import accounts, members
 from server.domain.common import is_id
 from server.events.types.fields import Summary
+from server.projections import journey as journey_read
 from server.projections import members as members_read
+from server.projections.journey import MilestoneView
 from server.projections.members import FollowView, MemberAdminView, MemberView
 from server.projections.pagination import Page
 
 api = Api()
 
 
-async def _active_member(call: Call) -> MemberView:
+async def active_member(call: Call) -> MemberView:
+    """The member `{member}` names (id or handle); 404 unless they are active."""
+    key = call.param("member")
+    if "\x00" in key:  # no handle has one, and PostgreSQL text cannot hold it
+        raise field_problem(404, "Not Found", "member", "no such member")
     async with call.db() as conn:
-        view = await members_read.get_member(conn, call.param("member"))
+        view = await members_read.get_member(conn, key)
     if view is None:
         raise field_problem(404, "Not Found", "member", "no such member")
     return view
@@ -49,7 +55,7 @@ async def _target(call: Call) -> str:
 )
 async def get_member(call: Call) -> MemberView:
     """A member's profile, by id or handle."""
-    return await _active_member(call)
+    return await active_member(call)
 
 
 @api.route(
@@ -63,7 +69,7 @@ async def get_member(call: Call) -> MemberView:
 )
 async def list_followers(call: Call) -> Page[FollowView]:
     """Who follows the member, newest first."""
-    member = await _active_member(call)
+    member = await active_member(call)
     async with call.db() as conn:
         return await members_read.list_follows(
             conn, member.id, "followers", call.query.cursor, call.query.limit
@@ -81,7 +87,7 @@ async def list_followers(call: Call) -> Page[FollowView]:
 )
 async def list_following(call: Call) -> Page[FollowView]:
     """Whom the member follows, newest first."""
-    member = await _active_member(call)
+    member = await active_member(call)
     async with call.db() as conn:
         return await members_read.list_follows(
             conn, member.id, "following", call.query.cursor, call.query.limit
@@ -201,3 +207,30 @@ async def admin_suspend_member(call: Call) -> Written:
     return written(
         await members.suspend(call.cx, call.actor, member_id, call.body.reason), member_id
     )
+
+
+class JourneyQuery(PageQuery, kw_only=True):
+    order: Literal["oldest", "newest"] = "oldest"
+    """`oldest` first (how they got here, from the start) or `newest` first."""
+
+
+@api.route(
+    "GET",
+    "/api/v1/members/{member}/journey",
+    tag="members",
+    query=JourneyQuery,
+    response=Page[MilestoneView],
+    auth="optional",
+    errors=(404,),
+)
+async def get_journey(call: Call) -> Page[MilestoneView]:
+    """A member's learning journey: their milestones in time order — joined Learnwork, founded
+    or joined a community, completed a path, published an artefact, was endorsed for a skill.
+    Only milestones about what you may read are listed (a members-only community's stay with
+    its members)."""
+    member = await active_member(call)
+    query: JourneyQuery = call.query
+    async with call.db() as conn:
+        return await journey_read.list_journey(
+            conn, member.id, call.viewer, query.order == "newest", query.cursor, query.limit
+        )

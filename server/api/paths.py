@@ -27,6 +27,7 @@ import msgspec
 from server.api.accounts import PageQuery
 from server.api.communities import visible_community
 from server.api.keys import OPTIONS, RUNNER
+from server.api.members import active_member
 from server.api.routing import Api, Call, Written, field_problem, written
 from server.commands import communities as community_commands
 from server.commands import enrollments as enrollment_commands
@@ -34,9 +35,7 @@ from server.commands import paths as path_commands
 from server.events import AppendResult, WrongExpectedVersion
 from server.events.types.fields import Id, ShortText, Skills, Summary, Url
 from server.events.types.paths import MAX_STEPS, Minutes, Note, StepIds, StepKind
-from server.projections import members as members_read
 from server.projections import paths as paths_read
-from server.projections.members import MemberView
 from server.projections.pagination import Page
 from server.projections.paths import EnrollmentView, MemberEnrollmentView, PathSummaryView, PathView
 
@@ -126,17 +125,6 @@ async def _visible_path(call: Call) -> PathView:
         view = await paths_read.get_path(conn, path_id, call.viewer)
     if view is None:
         raise field_problem(404, "Not Found", "path_id", "no such path")
-    return view
-
-
-async def _active_member(call: Call) -> MemberView:
-    key = call.param("member")
-    if "\x00" in key:  # no handle has one, and PostgreSQL text cannot hold it
-        raise field_problem(404, "Not Found", "member", "no such member")
-    async with call.db() as conn:
-        view = await members_read.get_member(conn, key)
-    if view is None:
-        raise field_problem(404, "Not Found", "member", "no such member")
     return view
 
 
@@ -468,7 +456,7 @@ async def get_enrollment(call: Call) -> EnrollmentView:
     completed steps with evidence and reflection, and when they completed the path. Anyone
     who may read the path may read its learners' progress: it is shared with the community."""
     path_id = call.id_param("path_id")
-    member = await _active_member(call)
+    member = await active_member(call)
     async with call.db() as conn:
         view = await paths_read.get_enrollment(conn, path_id, member.id, call.viewer)
         if view is None and await paths_read.get_path(conn, path_id, call.viewer) is None:
@@ -490,7 +478,7 @@ async def get_enrollment(call: Call) -> EnrollmentView:
 async def list_member_enrollments(call: Call) -> Page[MemberEnrollmentView]:
     """The paths a member (id or handle) is enrolled in, with their progress, most recently
     enrolled first; only paths you may read are listed."""
-    member = await _active_member(call)
+    member = await active_member(call)
     async with call.db() as conn:
         return await paths_read.list_member_enrollments(
             conn, member.id, call.viewer, call.query.cursor, call.query.limit

@@ -6,6 +6,7 @@ from __future__ import annotations
 from server.projections.artefacts import ArtefactsProjection
 from server.projections.communities import CommunitiesProjection
 from server.projections.endorsements import EndorsementsProjection
+from server.projections.journey import JourneyProjection
 from server.projections.members import MembersProjection
 from server.projections.paths import PathsProjection
 from server.projections.posts import PostsProjection
@@ -20,4 +21,5 @@ def all_projections() -> list[Projection]:
         PostsProjection(),
         PathsProjection(),
         EndorsementsProjection(),
+        JourneyProjection(),
     ]

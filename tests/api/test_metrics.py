@@ -28,7 +28,15 @@ async def test_metrics_show_each_projection_caught_up_and_what_was_appended(clie
     assert response.content_type == "text/plain"
     figures = samples(await response.text())
     assert figures[("learnwork_event_log_position", "")] == ada.position
-    for name in ("members", "communities", "artefacts", "posts", "paths", "endorsements"):
+    for name in (
+        "members",
+        "communities",
+        "artefacts",
+        "posts",
+        "paths",
+        "endorsements",
+        "journey",
+    ):
         assert figures[("learnwork_projection_lag_events", name)] == 0
         assert figures[("learnwork_projection_lag_seconds", name)] == 0
         assert figures[("learnwork_projection_running", name)] == 1
