@@ -13,9 +13,11 @@ from server.domain.common import is_id
 from server.events.types.fields import Summary
 from server.projections import journey as journey_read
 from server.projections import members as members_read
+from server.projections import profile as profile_read
 from server.projections.journey import MilestoneView
 from server.projections.members import FollowView, MemberAdminView, MemberView
 from server.projections.pagination import Page
+from server.projections.profile import ProfileView
 
 api = Api()
 
@@ -234,3 +236,21 @@ async def get_journey(call: Call) -> Page[MilestoneView]:
         return await journey_read.list_journey(
             conn, member.id, call.viewer, query.order == "newest", query.cursor, query.limit
         )
+
+
+@api.route(
+    "GET",
+    "/api/v1/members/{member}/profile",
+    tag="members",
+    response=ProfileView,
+    auth="optional",
+    errors=(404,),
+)
+async def get_profile(call: Call) -> ProfileView:
+    """A member's profile in one answer: skills with how many endorsed each and who most
+    recently did, communities, paths in progress (with percent) and completed, and recent
+    artefacts — as far as you may see them. The lists are short; each has its own paginated
+    endpoint."""
+    member = await active_member(call)
+    async with call.db() as conn:
+        return await profile_read.get_profile(conn, member, call.viewer)
