@@ -239,6 +239,9 @@ class CommunityView(msgspec.Struct, kw_only=True):
     updated_at: datetime
     members_count: int
     resources_count: int
+    """The size of its library."""
+    paths_count: int
+    """Its published paths: open to learners (drafts and archived paths are not counted)."""
     viewer_role: str | None
     """The reading member's role here (`owner`, `moderator`, `member`), or null."""
     viewer_request_pending: bool
@@ -284,7 +287,9 @@ _COMMUNITY_COLUMNS = (
     " EXISTS (SELECT 1 FROM community_requests q WHERE q.community_id = c.id"
     " AND q.member_id = $1),"
     " EXISTS (SELECT 1 FROM community_invitations i WHERE i.community_id = c.id"
-    " AND i.member_id = $1)"
+    " AND i.member_id = $1),"
+    " (SELECT count(*)::int FROM paths p WHERE p.community_id = c.id AND p.status = 'published'"
+    f" AND {author_active('p.creator_id')})"
 )
 
 
@@ -304,6 +309,7 @@ def _community(row: asyncpg.Record) -> CommunityView:
         viewer_role=row[11],
         viewer_request_pending=row[12],
         viewer_invited=row[13],
+        paths_count=row[14],
     )
 
 
@@ -348,7 +354,7 @@ async def list_communities(
         before,
         limit + 1,
     )
-    return page(rows, limit, _community, lambda r: (r[14],))
+    return page(rows, limit, _community, lambda r: (r[-1],))
 
 
 async def list_members(

@@ -490,3 +490,16 @@ async def test_completing_every_step_at_once_completes_the_path_once(
     finally:
         await conn.close()
     assert completions == 1
+
+
+async def test_a_community_counts_its_published_paths(client: Client) -> None:
+    ada = await register(client, "ada")
+    await _community(ada, "sql")
+    await _path(ada, "sql", publish=False)  # a draft
+    await _path(ada, "sql")
+    archived = await _path(ada, "sql")
+    await ada.expect("POST", f"/api/v1/paths/{archived}/archive", 200)
+    community = await ada.expect("GET", "/api/v1/communities/sql", 200)
+    assert (community["paths_count"], community["members_count"]) == (1, 1)
+    listed = await ada.expect("GET", "/api/v1/communities", 200)
+    assert [c["paths_count"] for c in listed["items"]] == [1]
