@@ -15,6 +15,7 @@ from server.api import (
     path_insight,
     paths,
     posts,
+    search,
 )
 from server.api.keys import OPTIONS, ApiOptions
 from server.api.openapi import docs_page, document
@@ -30,6 +31,7 @@ MODULES = (
     paths,
     path_insight,
     endorsements,
+    search,
 )
 
 

@@ -11,6 +11,7 @@ from server.projections.members import MembersProjection
 from server.projections.paths import PathsProjection
 from server.projections.posts import PostsProjection
 from server.projections.runner import Projection
+from server.projections.search import SearchProjection
 
 
 def all_projections() -> list[Projection]:
@@ -22,4 +23,5 @@ def all_projections() -> list[Projection]:
         PathsProjection(),
         EndorsementsProjection(),
         JourneyProjection(),
+        SearchProjection(),
     ]

@@ -6,6 +6,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from server.config import Settings
+from server.projections.catalog import all_projections
 from tests.api.conftest import register
 
 
@@ -28,15 +29,7 @@ async def test_metrics_show_each_projection_caught_up_and_what_was_appended(clie
     assert response.content_type == "text/plain"
     figures = samples(await response.text())
     assert figures[("learnwork_event_log_position", "")] == ada.position
-    for name in (
-        "members",
-        "communities",
-        "artefacts",
-        "posts",
-        "paths",
-        "endorsements",
-        "journey",
-    ):
+    for name in (p.name for p in all_projections()):
         assert figures[("learnwork_projection_lag_events", name)] == 0
         assert figures[("learnwork_projection_lag_seconds", name)] == 0
         assert figures[("learnwork_projection_running", name)] == 1

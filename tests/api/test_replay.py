@@ -106,6 +106,8 @@ async def _scenario(client: Client) -> tuple[list[Member], list[str]]:
         "/api/v1/members/ada/journey",
         "/api/v1/members/ada/profile",
         "/api/v1/members/bob/profile",
+        "/api/v1/search?q=data",
+        "/api/v1/search?q=ada",
         "/api/v1/members/bob/journey",
         f"/api/v1/artefacts/{artefact}/endorsements",
         "/api/v1/admin/members",

@@ -1,0 +1,233 @@
+"""The search read model: full-text search over members, communities, posts, artefacts and
+published paths, ranked, and served only where the reader may see each result.
+
+One document per entity (`search_documents`), its vector kept by PostgreSQL from its title,
+keywords (skills; a member's handle, a community's slug) and text; see migration 0011 for the
+weights. A query is read like a web search (`websearch_to_tsquery`: words, "a phrase", -not,
+or), stemmed as English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+import msgspec
+
+from server.events import RecordedEvent
+from server.events.types.artefacts import ArtefactCreated, ArtefactDeleted, ArtefactRevised
+from server.events.types.communities import CommunityCreated, CommunityUpdated
+from server.events.types.members import MemberRegistered, ProfileUpdated
+from server.events.types.paths import PathCreated, PathPublished, PathUpdated
+from server.events.types.posts import PostDeleted, PostEdited, PostPublished, PostRemoved
+from server.projections.pagination import Page, after, page
+from server.projections.runner import Projection
+from server.projections.visibility import author_active, community_visible
+
+KINDS = ("member", "community", "post", "artefact", "path")
+
+_TYPES = (
+    MemberRegistered,
+    ProfileUpdated,
+    CommunityCreated,
+    CommunityUpdated,
+    PostPublished,
+    PostEdited,
+    PostDeleted,
+    PostRemoved,
+    ArtefactCreated,
+    ArtefactRevised,
+    ArtefactDeleted,
+    PathCreated,
+    PathUpdated,
+    PathPublished,
+)
+
+_INSERT = """
+INSERT INTO search_documents (kind, id, community_id, author_id, title, keywords, body, listed,
+                              position)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+"""
+
+# A member's handle and a community's slug lead their keywords (neither changes, and neither
+# holds a space): an update keeps that first word and replaces the skills after it.
+_FIRST_WORD = "split_part(keywords, ' ', 1) || ' ' || "
+
+
+class SearchProjection(Projection):
+    name = "search"
+    event_types = frozenset(t.__struct_config__.tag for t in _TYPES)
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
+        new: list[tuple[object, ...]] = []
+        for event in events:
+            entity_id = event.stream_id.partition("-")[2]
+            document = _document(event.data, entity_id)
+            if document is not None:
+                new.append((*document, event.position))
+                continue
+            # It changes a document that may be among those not yet written: write them.
+            if new:
+                await conn.executemany(_INSERT, new)
+                new = []
+            if (kind := _DELETED_BY.get(type(event.data))) is not None:
+                await conn.execute(
+                    "DELETE FROM search_documents WHERE kind = $1 AND id = $2", kind, entity_id
+                )
+            elif (change := _change(event.data)) is not None:
+                kind, assignments, values = change
+                await conn.execute(
+                    f"UPDATE search_documents SET {assignments}, position = $3"
+                    " WHERE kind = $1 AND id = $2",
+                    kind,
+                    entity_id,
+                    event.position,
+                    *values,
+                )
+        if new:
+            await conn.executemany(_INSERT, new)
+
+
+_DELETED_BY = {PostDeleted: "post", PostRemoved: "post", ArtefactDeleted: "artefact"}
+
+
+def _document(data: object, entity_id: str) -> tuple[object, ...] | None:
+    """A new document's columns from kind to listed, if `data` makes one."""
+    match data:
+        case MemberRegistered():
+            return ("member", entity_id, None, entity_id, data.display_name, data.handle, "", True)
+        case CommunityCreated():
+            keywords = " ".join([data.slug, *data.skills])
+            return (
+                "community",
+                entity_id,
+                entity_id,
+                None,
+                data.name,
+                keywords,
+                data.description,
+                True,
+            )
+        case PostPublished():
+            return ("post", entity_id, data.community_id, data.author_id, "", "", data.body, True)
+        case ArtefactCreated():
+            body = f"{data.summary}\n{data.body}"
+            skills = " ".join(data.skills)
+            return (
+                "artefact",
+                entity_id,
+                data.community_id,
+                data.author_id,
+                data.title,
+                skills,
+                body,
+                True,
+            )
+        case PathCreated():  # a draft: unlisted until published
+            skills = " ".join(data.skills)
+            return (
+                "path",
+                entity_id,
+                data.community_id,
+                data.by,
+                data.title,
+                skills,
+                data.summary,
+                False,
+            )
+    return None
+
+
+_TEXTS = "title = $4, keywords = $5, body = $6"
+_TEXTS_KEEPING_FIRST_WORD = f"title = $4, keywords = {_FIRST_WORD}$5, body = $6"
+
+
+def _change(data: object) -> tuple[str, str, tuple[object, ...]] | None:
+    """The kind of document `data` changes, the assignments ($4… are the values) and the
+    values."""
+    match data:
+        case ProfileUpdated():
+            values = (data.display_name, " ".join(data.skills), f"{data.headline}\n{data.bio}")
+            return "member", _TEXTS_KEEPING_FIRST_WORD, values
+        case CommunityUpdated():
+            values = (data.name, " ".join(data.skills), data.description)
+            return "community", _TEXTS_KEEPING_FIRST_WORD, values
+        case PostEdited():
+            return "post", "body = $4", (data.body,)
+        case ArtefactRevised():
+            values = (data.title, " ".join(data.skills), f"{data.summary}\n{data.body}")
+            return "artefact", _TEXTS, values
+        case PathUpdated():
+            return "path", _TEXTS, (data.title, " ".join(data.skills), data.summary)
+        case PathPublished():
+            return "path", "listed = true", ()
+    return None
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+class SearchHitView(msgspec.Struct, kw_only=True):
+    kind: str
+    """`member`, `community`, `post`, `artefact` or `path`."""
+    id: str
+    title: str
+    """A member's display name, a community's name, an artefact's or path's title; "" for a
+    post."""
+    snippet: str
+    """Plain text around the words found (a post's or artefact's text, a member's headline
+    and bio, a description or summary); "" when they matched elsewhere."""
+    handle: str | None = None
+    """A member's handle."""
+    slug: str | None = None
+    """A community's slug."""
+    community_id: str | None = None
+    """Where a post, artefact or path is (a community's own id for a community)."""
+    author_id: str | None = None
+    """Who wrote a post or artefact, or made a path (a member's own id for a member)."""
+
+
+_SEARCH = f"""
+WITH q AS (SELECT websearch_to_tsquery('english', $2) AS q)
+SELECT d.kind, d.id::text, d.title,
+       ts_headline('english', d.body, q.q, 'MaxFragments=1, MaxWords=30, MinWords=10,
+                   StartSel="", StopSel=""'),
+       m.handle, c.slug, d.community_id::text, d.author_id::text,
+       ts_rank_cd(d.document, q.q) AS rank, d.position
+  FROM search_documents d CROSS JOIN q
+  LEFT JOIN members m ON d.kind = 'member' AND m.id = d.id
+  LEFT JOIN communities c ON d.kind = 'community' AND c.id = d.id
+ WHERE d.document @@ q.q AND d.listed AND ($3::text IS NULL OR d.kind = $3)
+   AND (ts_rank_cd(d.document, q.q), d.position) < ($4::real, $5::bigint)
+   AND {community_visible("d.community_id", "$1::uuid")}
+   AND (d.author_id IS NULL OR {author_active("d.author_id")})
+ ORDER BY rank DESC, d.position DESC LIMIT $6
+"""
+
+
+async def search(
+    conn: asyncpg.Connection,
+    text: str,
+    kind: str | None,
+    viewer: str | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[SearchHitView]:
+    """What matches `text` (of `kind`, or of any) that `viewer` may see, best match first."""
+    rank, position = after(cursor, float, int, first=(float("inf"), 2**63 - 1))
+    rows = await conn.fetch(_SEARCH, viewer, text, kind, rank, position, limit + 1)
+    return page(
+        rows,
+        limit,
+        lambda r: SearchHitView(
+            kind=r[0],
+            id=r[1],
+            title=r[2],
+            snippet=r[3],
+            handle=r[4],
+            slug=r[5],
+            community_id=r[6],
+            author_id=r[7],
+        ),
+        lambda r: (r[8], r[9]),
+    )
