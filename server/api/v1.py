@@ -10,6 +10,7 @@ from server.api import (
     artefacts,
     communities,
     endorsements,
+    feeds,
     members,
     oauth,
     path_insight,
@@ -31,6 +32,7 @@ MODULES = (
     paths,
     path_insight,
     endorsements,
+    feeds,
     search,
 )
 

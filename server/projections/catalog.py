@@ -3,6 +3,7 @@ here)."""
 
 from __future__ import annotations
 
+from server.projections.activities import ActivitiesProjection
 from server.projections.artefacts import ArtefactsProjection
 from server.projections.communities import CommunitiesProjection
 from server.projections.endorsements import EndorsementsProjection
@@ -24,4 +25,5 @@ def all_projections() -> list[Projection]:
         EndorsementsProjection(),
         JourneyProjection(),
         SearchProjection(),
+        ActivitiesProjection(),
     ]
