@@ -128,6 +128,7 @@ async def test_a_revision_that_changes_nothing_writes_nothing(client: Client) ->
 async def test_only_the_author_revises_or_deletes(client: Client) -> None:
     ada, bob = await register(client, "ada"), await register(client, "bob")
     artefact_id = (await _create(ada))["id"]
+    bob.saw(ada)
     path = f"/api/v1/artefacts/{artefact_id}"
     assert (await bob.request("PATCH", path, json={"title": "mine"})).status == 403
     assert (await bob.request("DELETE", path)).status == 403
