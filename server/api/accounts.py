@@ -91,6 +91,8 @@ async def register(call: Call) -> RegisteredAccount:
 
 class Me(MemberView, kw_only=True):
     status: str
+    share_progress: bool
+    """Others see your progress in paths; false keeps it to you."""
     scopes: list[str]
     """The scopes of the token used for this request."""
 
@@ -106,6 +108,7 @@ async def me(call: Call) -> Me:
     return Me(
         **msgspec.structs.asdict(view),
         status=member.status,
+        share_progress=member.share_progress,
         scopes=sorted(call.credential.scopes),  # type: ignore[union-attr]
     )
 
@@ -118,6 +121,9 @@ class ProfileChanges(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     bio: Summary | None = None
     skills: Skills | None = None
     links: Urls | None = None
+    share_progress: bool | None = None
+    """False keeps your progress in paths to you: others no longer see your enrollments,
+    completed steps and paths, in feeds, on your profile or in your journey."""
 
 
 @api.route(

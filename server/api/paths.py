@@ -454,7 +454,8 @@ async def complete_step(call: Call) -> Written:
 async def get_enrollment(call: Call) -> EnrollmentView:
     """A member's enrollment in a path (`{member}`: id or handle) and their progress: the
     completed steps with evidence and reflection, and when they completed the path. Anyone
-    who may read the path may read its learners' progress: it is shared with the community."""
+    who may read the path may read its learners' progress, unless a learner stopped sharing
+    it (`share_progress`): then it is theirs alone."""
     path_id = call.id_param("path_id")
     member = await active_member(call)
     async with call.db() as conn:
@@ -462,7 +463,9 @@ async def get_enrollment(call: Call) -> EnrollmentView:
         if view is None and await paths_read.get_path(conn, path_id, call.viewer) is None:
             raise field_problem(404, "Not Found", "path_id", "no such path")
     if view is None:
-        raise field_problem(404, "Not Found", "member", "this member never enrolled in the path")
+        raise field_problem(
+            404, "Not Found", "member", "this member has no enrollment in the path you may see"
+        )
     return view
 
 

@@ -53,6 +53,7 @@ class Member(msgspec.Struct, frozen=True):
     bio: str = ""
     skills: tuple[str, ...] = ()
     links: tuple[str, ...] = ()
+    share_progress: bool = True
     following: frozenset[str] = frozenset()
 
     @property
@@ -102,6 +103,7 @@ class UpdateProfile(msgspec.Struct, frozen=True, kw_only=True):
     bio: str | None = None
     skills: list[str] | None = None
     links: list[str] | None = None
+    share_progress: bool | None = None
 
 
 class ChangePassword(msgspec.Struct, frozen=True, kw_only=True):
@@ -173,6 +175,7 @@ def evolve(state: Member, event: Event) -> Member:
                 bio=event.bio,
                 skills=tuple(event.skills),
                 links=tuple(event.links),
+                share_progress=event.share_progress,
             )
         case MemberFollowed():
             return replace(state, following=state.following | {event.member_id})
@@ -279,6 +282,9 @@ def _update_profile(state: Member, command: UpdateProfile) -> list[Event]:
         bio=state.bio if command.bio is None else command.bio.strip(),
         skills=skills,
         links=list(state.links) if command.links is None else list(dict.fromkeys(command.links)),
+        share_progress=(
+            state.share_progress if command.share_progress is None else command.share_progress
+        ),
     )
     unchanged = (
         event.display_name == state.display_name
@@ -286,6 +292,7 @@ def _update_profile(state: Member, command: UpdateProfile) -> list[Event]:
         and event.bio == state.bio
         and tuple(event.skills) == state.skills
         and tuple(event.links) == state.links
+        and event.share_progress == state.share_progress
     )
     return [] if unchanged else [event]
 

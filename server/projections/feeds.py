@@ -18,7 +18,7 @@ import msgspec
 
 from server.projections.members import MEMBER_COLUMNS, MemberView, member_view
 from server.projections.pagination import NEWEST, Page, after, page
-from server.projections.visibility import author_active, community_visible
+from server.projections.visibility import author_active, community_visible, progress_shared
 
 
 class PlaceView(msgspec.Struct, kw_only=True):
@@ -86,6 +86,7 @@ SELECT a.kind, a.at, a.position, {MEMBER_COLUMNS},
 _SERVED = (
     f"{community_visible('a.community_id', '$1::uuid')} AND {author_active('a.actor_id')}"
     f" AND (a.target_id IS NULL OR {author_active('a.target_id')})"
+    f" AND (a.kind <> 'path_completed' OR {progress_shared('a.actor_id', '$1::uuid')})"
 )
 
 # Home: the newest served activities of each source — each followed member, the reader, each

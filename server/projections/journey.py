@@ -33,7 +33,7 @@ from server.projections.members import MEMBER_COLUMNS, MemberView, member_view
 from server.projections.pagination import NEWEST, Page, after, page
 from server.projections.paths import path_readable
 from server.projections.runner import Projection
-from server.projections.visibility import author_active, community_visible
+from server.projections.visibility import author_active, community_visible, progress_shared
 
 _TYPES = (
     MemberRegistered,
@@ -161,6 +161,7 @@ SELECT j.kind, j.occurred_at, j.position,
    AND CASE j.kind
        WHEN 'joined_learnwork' THEN true
        WHEN 'completed_path' THEN p.id IS NOT NULL AND {path_readable("$1::uuid")}
+            AND {progress_shared("j.member_id", "$1::uuid")}
        WHEN 'published_artefact' THEN a.id IS NOT NULL
             AND {community_visible("a.community_id", "$1::uuid")}
        WHEN 'endorsed_for_skill' THEN {author_active("j.endorser_id")}

@@ -76,13 +76,14 @@ async def _apply(conn: asyncpg.Connection, event: RecordedEvent) -> None:
         case ProfileUpdated():
             await conn.execute(
                 "UPDATE members SET display_name = $2, headline = $3, bio = $4, skills = $5,"
-                " links = $6 WHERE id = $1",
+                " links = $6, share_progress = $7 WHERE id = $1",
                 _member_id(event),
                 data.display_name,
                 data.headline,
                 data.bio,
                 data.skills,
                 data.links,
+                data.share_progress,
             )
         case MemberApproved() | MemberUnsuspended():
             await _set_status(conn, event, "active")

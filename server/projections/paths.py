@@ -43,7 +43,12 @@ from server.events.types.paths import (
 from server.projections.members import MEMBER_COLUMNS, MemberView, member_view
 from server.projections.pagination import NEWEST, Page, after, page
 from server.projections.runner import Projection
-from server.projections.visibility import author_active, community_visible, is_admin
+from server.projections.visibility import (
+    author_active,
+    community_visible,
+    is_admin,
+    progress_shared,
+)
 
 
 class PathsProjection(Projection):
@@ -480,6 +485,7 @@ async def get_enrollment(
         f"SELECT {MEMBER_COLUMNS}, {_PROGRESS_COLUMNS} FROM enrollments e"
         " JOIN members m ON m.id = e.member_id JOIN paths p ON p.id = e.path_id"
         " WHERE e.path_id = $2::uuid AND e.member_id = $3::uuid AND m.status = 'active'"
+        f" AND {progress_shared('e.member_id', '$1::uuid')}"
         f" AND {path_readable('$1::uuid')}",
         viewer,
         path_id,
@@ -518,6 +524,7 @@ async def list_member_enrollments(
         f"SELECT {_path_columns('$1::uuid')}, {_PROGRESS_COLUMNS}, e.position"
         f" {_FROM_PATHS} JOIN enrollments e ON e.path_id = p.id"
         " WHERE e.member_id = $2::uuid AND e.status = 'enrolled' AND e.position < $3"
+        f" AND {progress_shared('e.member_id', '$1::uuid')}"
         f" AND {path_readable('$1::uuid')}"
         " ORDER BY e.position DESC LIMIT $4",
         viewer,

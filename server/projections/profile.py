@@ -15,7 +15,7 @@ import msgspec
 
 from server.projections.members import MEMBER_COLUMNS, MemberView, member_view
 from server.projections.paths import path_readable
-from server.projections.visibility import author_active, community_visible
+from server.projections.visibility import author_active, community_visible, progress_shared
 
 ENDORSERS_SHOWN = 5
 """Endorsers listed per skill (the most recent); `endorsements` counts them all."""
@@ -104,6 +104,7 @@ SELECT p.id::text, p.title, p.community_id::text,
        e.path_completed_at
   FROM enrollments e JOIN paths p ON p.id = e.path_id
  WHERE e.member_id = $2::uuid AND {path_readable("$1::uuid")}
+   AND {progress_shared("e.member_id", "$1::uuid")}
    AND CASE WHEN $3 THEN e.path_completed_at IS NOT NULL
             ELSE e.path_completed_at IS NULL AND e.status = 'enrolled' END
  ORDER BY coalesce(e.path_completed_at, e.enrolled_at) DESC LIMIT {LISTED}

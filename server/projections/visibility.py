@@ -35,6 +35,15 @@ def is_admin(viewer: str) -> str:
     )
 
 
+def progress_shared(learner: str, viewer: str) -> str:
+    """True where `viewer` may see the learning progress of the member whose id is the SQL
+    expression `learner`: it is theirs, or they share it (docs/paths.md)."""
+    return (
+        f"({learner} = {viewer} OR EXISTS (SELECT 1 FROM members vp"
+        f" WHERE vp.id = {learner} AND vp.share_progress))"
+    )
+
+
 def author_active(author: str) -> str:
     """True where the member whose id is the SQL expression `author` is not suspended (nor
     pending or rejected): their content is served."""

@@ -115,6 +115,19 @@ def test_profile_update_normalises_skills_and_ignores_no_change() -> None:
     assert members.decide(ada, command) == []
 
 
+def test_sharing_progress_is_kept_through_other_profile_changes() -> None:
+    ada = active()
+    assert ada.share_progress is True
+    [private] = members.decide(ada, members.UpdateProfile(actor=Actor(ADA), share_progress=False))
+    assert isinstance(private, ProfileUpdated) and private.share_progress is False
+    ada = members.evolve(ada, private)
+    assert ada.share_progress is False
+    [renamed] = members.decide(ada, members.UpdateProfile(actor=Actor(ADA), headline="Learner"))
+    assert renamed.share_progress is False  # a later edit does not switch it back on
+    ada = members.evolve(ada, renamed)
+    assert members.decide(ada, members.UpdateProfile(actor=Actor(ADA), share_progress=False)) == []
+
+
 def test_only_the_member_edits_their_profile() -> None:
     with pytest.raises(Forbidden):
         members.decide(active(), members.UpdateProfile(actor=Actor(BOB), headline="x"))

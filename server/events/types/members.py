@@ -56,6 +56,9 @@ class ProfileUpdated(Event, frozen=True, tag="member.profile_updated"):
     bio: Summary = ""
     skills: Skills = msgspec.field(default_factory=list)
     links: Urls = msgspec.field(default_factory=list)
+    share_progress: bool = True
+    """Others who may read a path see the member's progress in it (enrollments, completions in
+    feeds, profile and journey); false keeps it to the member (counts still include it)."""
 
 
 class MemberFollowed(Event, frozen=True, tag="member.followed"):
