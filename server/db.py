@@ -77,13 +77,14 @@ async def connect(url: str, application_name: str, **settings: str) -> asyncpg.C
 
 
 async def create_pool(
-    url: str, size: int = 10, application_name: str = "learnwork"
+    url: str, size: int = 10, application_name: str = "learnwork", **settings: str
 ) -> asyncpg.Pool:
+    """The shared pool; extra PostgreSQL `settings` apply to every session in it."""
     return await asyncpg.create_pool(
         url,
         min_size=min(2, size),
         max_size=size,
-        server_settings={"application_name": application_name},
+        server_settings={"application_name": application_name, **settings},
         init=_raw_jsonb,
         reset=_undo_open_transaction,
     )

@@ -57,6 +57,7 @@ _UNDONE_BY = {
 
 class ActivitiesProjection(Projection):
     name = "activities"
+    tables = ("activities", "activity_paths")
     event_types = frozenset(t.__struct_config__.tag for t in _TYPES)
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:

@@ -25,6 +25,7 @@ from server.projections.visibility import author_active, community_visible
 
 class ArtefactsProjection(Projection):
     name = "artefacts"
+    tables = ("artefacts", "artefact_revisions")
     event_types = frozenset(
         t.__struct_config__.tag for t in (ArtefactCreated, ArtefactRevised, ArtefactDeleted)
     )

@@ -46,6 +46,14 @@ T = TypeVar("T")
 
 class CommunitiesProjection(Projection):
     name = "communities"
+    tables = (
+        "communities",
+        "community_members",
+        "community_requests",
+        "community_invitations",
+        "community_bans",
+        "community_resources",
+    )
     event_types = frozenset(
         t.__struct_config__.tag
         for t in (

@@ -25,6 +25,7 @@ from server.projections.visibility import author_active, community_visible
 
 class EndorsementsProjection(Projection):
     name = "endorsements"
+    tables = ("endorsements",)
     event_types = frozenset(
         t.__struct_config__.tag for t in (EndorsementGiven, EndorsementWithdrawn)
     )

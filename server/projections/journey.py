@@ -49,6 +49,7 @@ _TYPES = (
 
 class JourneyProjection(Projection):
     name = "journey"
+    tables = ("journey_milestones",)
     event_types = frozenset(t.__struct_config__.tag for t in _TYPES)
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:

@@ -32,6 +32,7 @@ from server.projections.runner import Projection
 
 class MembersProjection(Projection):
     name = "members"
+    tables = ("members", "member_follows", "access_tokens")
     event_types = frozenset(
         t.__struct_config__.tag
         for t in (

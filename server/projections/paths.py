@@ -53,6 +53,7 @@ from server.projections.visibility import (
 
 class PathsProjection(Projection):
     name = "paths"
+    tables = ("paths", "path_steps", "enrollments", "enrollment_steps")
     event_types = frozenset(
         t.__struct_config__.tag
         for t in (

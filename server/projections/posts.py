@@ -36,6 +36,7 @@ from server.projections.visibility import author_active, community_visible
 
 class PostsProjection(Projection):
     name = "posts"
+    tables = ("posts", "post_likes")
     event_types = frozenset(
         t.__struct_config__.tag
         for t in (PostPublished, PostEdited, PostDeleted, PostRemoved, PostLiked, PostUnliked)

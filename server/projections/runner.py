@@ -61,6 +61,8 @@ class Projection:
     """A read model. Subclasses set `name`, optionally `event_types`, and implement `apply`."""
 
     name: ClassVar[str]
+    tables: ClassVar[tuple[str, ...]]
+    """The tables it owns and no other projection writes: a rebuild makes them anew."""
     event_types: ClassVar[frozenset[str] | None] = None
     """The event types it reads; None for all. Others are not even decoded for it: they only
     advance its checkpoint."""
@@ -120,7 +122,7 @@ class ProjectionRunner:
     async def run_once(self, name: str) -> int:
         """Apply the next batch to one projection; return how many events it covered."""
         projection = self.projections[name]
-        position = await self._checkpoint(name)
+        position = await self.position(name)
         page = await self.store.read_page(position, self._batch_size, projection.event_types)
         if page.read:
             await self._apply_or_pin(projection, position, page)
@@ -168,7 +170,7 @@ class ProjectionRunner:
                 "SELECT pg_try_advisory_lock($1)", key
             ):
                 await asyncio.sleep(self._poll_interval)
-            position = await self._checkpoint(projection.name)
+            position = await self.position(projection.name)
             subscription = self.store.subscribe(
                 position,
                 types=projection.event_types,
@@ -274,7 +276,8 @@ class ProjectionRunner:
 
     # -- reading positions -----------------------------------------------------------------
 
-    async def _checkpoint(self, name: str) -> int:
+    async def position(self, name: str) -> int:
+        """The position projection `name` recorded last."""
         async with self.store.pool.acquire() as conn:
             position = await conn.fetchval(
                 "SELECT position FROM projection_checkpoints WHERE name = $1", name

@@ -56,6 +56,7 @@ _FIRST_WORD = "split_part(keywords, ' ', 1) || ' ' || "
 
 class SearchProjection(Projection):
     name = "search"
+    tables = ("search_documents",)
     event_types = frozenset(t.__struct_config__.tag for t in _TYPES)
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:

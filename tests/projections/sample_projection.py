@@ -15,6 +15,7 @@ NOTES_TABLE = "CREATE TABLE IF NOT EXISTS test_notes (position bigint NOT NULL, 
 
 class Notes(Projection):
     name = "test_notes"
+    tables = ("test_notes",)
     event_types = frozenset({"test.noted"})
 
     def __init__(self, *, poison: str | None = None, delay_per_event: float = 0.0) -> None:

@@ -1,0 +1,20 @@
+"""Every read-model table belongs to exactly one projection: a rebuild makes a projection's
+tables anew, so none may be shared and none forgotten."""
+
+from __future__ import annotations
+
+from server.projections.catalog import all_projections
+
+NOT_READ_MODELS = {"events", "projection_checkpoints", "schema_migrations"}
+
+
+async def test_the_projections_own_every_read_model_table_once(db) -> None:
+    tables = {
+        r[0]
+        for r in await db.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        )
+    }
+    owned = [table for projection in all_projections() for table in projection.tables]
+    assert len(owned) == len(set(owned)), "a table is owned by two projections"
+    assert set(owned) == tables - NOT_READ_MODELS
