@@ -87,7 +87,9 @@ class TestApproval:
             "/api/v1/accounts",
             json={"handle": "ada", "display_name": "A", "password": "correct horse 1"},
         )
-        ada_id = (await response.json())["id"]
+        registered = await response.json()
+        ada_id = registered["id"]
+        root.position = registered["position"]  # the admin reads after ada's registration
         queue = await (await root.request("GET", "/api/v1/admin/members?status=pending")).json()
         assert [m["id"] for m in queue["items"]] == [ada_id]
         assert (await client.get(f"/api/v1/members/{ada_id}")).status == 404
