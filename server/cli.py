@@ -1,4 +1,4 @@
-"""The `learnwork` command: serve, migrate, projections, admin, schemas."""
+"""The `learnwork` command: serve, migrate, projections, admin, seed, schemas."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from server.events.types import REGISTRY
 from server.migrations import migrate
 from server.projections.catalog import all_projections
 from server.projections.runner import ProjectionRunner
+from server.seed.run import DEMO_PASSWORD, SeedOptions, SeedRefused, seed
 
 log = logging.getLogger("learnwork")
 
@@ -55,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(_migrate(url))
         elif args.command == "admin":
             return asyncio.run(_create_user(url, args, password))
+        elif args.command == "seed":
+            return asyncio.run(_seed(settings, url, args))
         elif args.command == "projections" and args.projections_command == "status":
             return asyncio.run(_projections_status(url, as_json=args.json))
         elif args.command == "projections":
@@ -116,6 +119,26 @@ def _parser() -> argparse.ArgumentParser:
     create_user.add_argument("--admin", action="store_true", help="make the member an admin")
     create_user.add_argument("--config", help=config_help)
     create_user.set_defaults(host=None, port=None)
+    seed_cmd = commands.add_parser(
+        "seed",
+        help="fill a fresh instance with a generated learning network (demos, benchmarks)",
+        description="Fill a fresh instance (its event log must be empty) with a realistic "
+        "learning network: members, communities, posts, artefacts, paths, learners and "
+        "endorsements, decided by the same rules as the API and dated over the last DAYS days. "
+        f"Every seeded member's password is {DEMO_PASSWORD!r}. The read models catch up when "
+        "`learnwork serve` or `learnwork projections run` starts.",
+    )
+    seed_cmd.add_argument("--members", type=int, required=True, help="members to register")
+    seed_cmd.add_argument("--communities", type=int, required=True, help="communities to found")
+    seed_cmd.add_argument(
+        "--events", type=int, required=True, help="events to write (the last command may add 2)"
+    )
+    seed_cmd.add_argument("--days", type=float, default=365.0, help="days of history (365)")
+    seed_cmd.add_argument(
+        "--random-seed", type=int, default=1, help="the same seed makes the same network (1)"
+    )
+    seed_cmd.add_argument("--config", help=config_help)
+    seed_cmd.set_defaults(host=None, port=None)
     schemas = commands.add_parser("schemas", help="write the JSON Schema of every event type")
     schemas.add_argument("--out", default="schemas/events", help="folder to write into")
     schemas.add_argument(
@@ -240,6 +263,26 @@ async def _create_user(url: str, args: argparse.Namespace, password: str) -> int
         await store.close()
     role = "admin" if args.admin else "member"
     print(f"created {role} @{done.member.handle} ({done.member.id})")
+    return 0
+
+
+async def _seed(settings: Settings, url: str, args: argparse.Namespace) -> int:
+    await _migrate(url)
+    options = SeedOptions(
+        members=args.members,
+        communities=args.communities,
+        events=args.events,
+        days=args.days,
+        random_seed=args.random_seed,
+    )
+    try:
+        summary = await seed(
+            url, options, max_event_bytes=settings.max_event_bytes, progress=sys.stderr
+        )
+    except SeedRefused as exc:
+        print(f"learnwork: {exc}", file=sys.stderr)
+        return 2
+    print(summary.line())
     return 0
 
 
