@@ -26,7 +26,9 @@ from server.domain.errors import DomainError
 from server.events.store import EventStore
 from server.events.types import REGISTRY
 from server.migrations import migrate
+from server.progress import ProgressLine
 from server.projections.catalog import all_projections
+from server.projections.rebuild import RebuildRunning, rebuild
 from server.projections.runner import ProjectionRunner
 from server.seed.run import DEMO_PASSWORD, SeedOptions, SeedRefused, seed
 
@@ -58,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_create_user(url, args, password))
         elif args.command == "seed":
             return asyncio.run(_seed(settings, url, args))
+        elif args.command == "projections" and args.projections_command == "rebuild":
+            return asyncio.run(_rebuild(url, args.name))
         elif args.command == "projections" and args.projections_command == "status":
             return asyncio.run(_projections_status(url, as_json=args.json))
         elif args.command == "projections":
@@ -104,6 +108,16 @@ def _parser() -> argparse.ArgumentParser:
         "it, and where it stopped if an event failed. Exits with 1 when one has stopped.",
     )
     status.add_argument("--json", action="store_true", help="one JSON object per projection")
+    rebuild_cmd = projection_commands.add_parser(
+        "rebuild",
+        help="rebuild a read model from the log while the old one keeps serving, then swap",
+        description="Build the projection NAME anew from position 0 into tables beside the "
+        "live ones, which keep serving and keep being updated; then swap them in one "
+        "transaction. Safe while servers run. An interrupted rebuild resumes when run again.",
+    )
+    rebuild_cmd.add_argument("name", choices=[p.name for p in all_projections()])
+    rebuild_cmd.add_argument("--config", help=config_help)
+    rebuild_cmd.set_defaults(host=None, port=None)
     status.add_argument("--config", help=config_help)
     status.set_defaults(host=None, port=None)
     admin = commands.add_parser("admin", help="administration tasks")
@@ -202,6 +216,24 @@ async def _run_projections(settings: Settings, url: str) -> None:
     finally:
         await runner.close()
         await store.close()
+
+
+async def _rebuild(url: str, name: str) -> int:
+    await _migrate(url)
+    [projection] = [p for p in all_projections() if p.name == name]
+    bar = ProgressLine(sys.stderr, f"rebuilding {name}")
+    try:
+        done = await rebuild(url, REGISTRY, projection, bar.update)
+    except RebuildRunning as exc:
+        print(f"learnwork: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        bar.finish()
+    print(
+        f"rebuilt {done.name} up to position {done.position:,} in {done.seconds:,.1f} s"
+        f" ({done.position / max(done.seconds, 1e-9):,.0f} events/s)"
+    )
+    return 0
 
 
 async def _projections_status(url: str, *, as_json: bool) -> int:

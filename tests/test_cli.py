@@ -153,3 +153,35 @@ def test_projections_status_shows_each_read_model_and_fails_when_one_stopped(
     assert stopped.returncode == 1, stopped.stderr
     [posts_line] = [line for line in stopped.stdout.splitlines() if line.startswith("posts ")]
     assert "STOPPED at position 7: ValueError: no such format" in posts_line
+
+
+def test_projections_rebuild_makes_a_read_model_anew(database_url: str) -> None:
+    env = {**os.environ, "LEARNWORK_DATABASE_URL": database_url}
+    for handle in ("ada", "bob"):
+        created = subprocess.run(
+            [*LEARNWORK, "admin", "create-user", handle],
+            input="a long password 1\n",
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert created.returncode == 0, created.stderr
+
+    rebuilt = subprocess.run(
+        [*LEARNWORK, "projections", "rebuild", "members"], env=env, capture_output=True, text=True
+    )
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert rebuilt.stdout.startswith("rebuilt members up to position ")
+
+    async def handles() -> list[str]:
+        conn = await asyncpg.connect(database_url)
+        try:
+            return [r[0] for r in await conn.fetch("SELECT handle FROM members ORDER BY 1")]
+        finally:
+            await conn.close()
+
+    assert asyncio.run(handles()) == ["ada", "bob"]
+    unknown = subprocess.run(
+        [*LEARNWORK, "projections", "rebuild", "nope"], env=env, capture_output=True, text=True
+    )
+    assert unknown.returncode == 2 and "invalid choice" in unknown.stderr

@@ -108,7 +108,7 @@ class EventStore:
         on; nothing written) or IdempotencyConflict. Events whose ids are all stored already
         return their original positions and write nothing.
         """
-        part = self._part(stream_id, events, expected_version, "")
+        part = self.prepare(stream_id, events, expected_version)
         _check_unique_ids([part], "events")
         [result] = await self.committer.append([part])
         return result
@@ -124,7 +124,7 @@ class EventStore:
         if not appends:
             raise InvalidAppend("appends", "at least one stream append is needed")
         parts = [
-            self._part(a.stream_id, a.events, a.expected_version, f"appends[{i}].")
+            self.prepare(a.stream_id, a.events, a.expected_version, f"appends[{i}].")
             for i, a in enumerate(appends)
         ]
         if sum(len(part.rows) for part in parts) > MAX_EVENTS_PER_APPEND:
@@ -132,13 +132,16 @@ class EventStore:
         _check_unique_ids(parts, "appends")
         return await self.committer.append(parts)
 
-    def _part(
+    def prepare(
         self,
         stream_id: str,
         events: Sequence[NewEvent | Event],
         expected_version: ExpectedVersion,
-        prefix: str,
+        prefix: str = "",
     ) -> Part:
+        """One stream's append checked and encoded, as `append` and `append_all` do before
+        queueing it (bulk writers use it too); raises as they do. `prefix` goes before the
+        fields an error names."""
         _check_stream_id(stream_id, f"{prefix}stream_id")
         _check_expected(expected_version, f"{prefix}expected_version")
         if not events:

@@ -71,7 +71,7 @@ class BulkLoader:
             zip(append.parts, append.first_versions, strict=True)
         ):
             events = [NewEvent(event, metadata=metadata) for event in part.events]
-            checked = self._store._part(
+            checked = self._store.prepare(
                 part.stream_id, events, part.expected_version, f"appends[{index}]."
             )
             for offset, row in enumerate(checked.rows):

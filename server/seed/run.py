@@ -17,8 +17,9 @@ from server.commands.passwords import hash_password_sync
 from server.db import create_pool
 from server.events.store import EventStore
 from server.events.types import REGISTRY
+from server.progress import ProgressLine
 from server.seed.load import BulkLoader
-from server.seed.progress import Progress, Summary
+from server.seed.progress import Summary
 from server.seed.world import Plan, World
 
 DEMO_PASSWORD = "learnwork-demo"
@@ -60,9 +61,11 @@ async def seed(
                 )
             store = EventStore(pool, REGISTRY, url=url, max_event_bytes=max_event_bytes)
             loader = BulkLoader(store, conn)
-            shown = Progress(progress, options.events)
+            shown = ProgressLine(progress, "seeding")
             try:
-                await loader.write(World(plan).appends(), shown.update)
+                await loader.write(
+                    World(plan).appends(), lambda written: shown.update(written, options.events)
+                )
             finally:
                 shown.finish()
     finally:
