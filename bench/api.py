@@ -198,13 +198,13 @@ async def measure(base: str, concurrency: int, seconds: float, rounds: int) -> N
     print("per round, POST / ceiling:", " ".join(f"{p:.2f}" for _, p in shares))
 
 
-async def fresh_database(server_url: str) -> None:
+async def fresh_database(server_url: str, database: str = DATABASE) -> None:
     conn = await asyncpg.connect(server_url)
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     finally:
         await conn.close()
-    await ensure_database(server_url, DATABASE)
+    await ensure_database(server_url, database)
 
 
 LAYOUTS = {

@@ -1,0 +1,225 @@
+"""Reads at scale (issue 4), in one run: `python -m bench.reads`.
+
+On a fresh database (embedded PostgreSQL, or BENCH_DATABASE_URL's server):
+
+1. `learnwork seed` makes a realistic instance (default 1,000,000 events, 10,000 members, 500
+   communities) through the deciders;
+2. `learnwork projections run` builds every read model from position 0 — the same work as a
+   rebuild of all projections — and the rate is events/s until none has anything left;
+3. `learnwork serve` answers, driven by an aiohttp client from this process; the ceiling
+   (`GET /healthz`, one indexed single-row query), a member's home feed (first page, 20 items,
+   tokens of 200 random members issued through the same command as sign-in), a profile (random
+   members) and a search (random skill and topic words) take turns in rounds, as in
+   bench/api.py;
+4. what fan-out on write would cost here: the rows a per-member feed table would hold for the
+   same activities (each activity once per follower of its actor and per member of its
+   community, deduplicated), counted in SQL over the read models.
+
+Targets (issue 4): rebuild ≥ 50,000 events/s; home feed and profile ≥ 0.8 of the ceiling with
+p99 < 30 ms; search p99 < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+from bench.api import READY, Result, drive, fresh_database, start
+from server.commands import accounts
+from server.commands.context import Commands
+from server.db import embedded_postgres, with_database
+from server.events.store import EventStore
+from server.events.types import REGISTRY
+from server.projections.catalog import all_projections
+
+DATABASE = "learnwork_bench_reads"
+SEARCH_WORDS = ["sql", "python", "design", "kubernetes", "testing", "postgres", "leadership"]
+
+
+def seed(env: dict[str, str], args: argparse.Namespace) -> float:
+    command = [sys.executable, "-m", "server.cli", "seed", "--members", str(args.members)]
+    command += ["--communities", str(args.communities), "--events", str(args.events)]
+    started = time.perf_counter()
+    subprocess.run(command, env={**os.environ, **env}, check=True)
+    return time.perf_counter() - started
+
+
+async def caught_up(url: str, projections: int) -> bool:
+    """Every projection has recorded the log's last position (one that reads none of the last
+    events records it within a second: server/projections/runner.py)."""
+    conn = await asyncpg.connect(url)
+    try:
+        return await conn.fetchval(
+            "SELECT count(*) = $1 AND bool_and(position = (SELECT max(position) FROM events))"
+            " FROM projection_checkpoints",
+            projections,
+        )
+    finally:
+        await conn.close()
+
+
+async def head(url: str) -> int:
+    conn = await asyncpg.connect(url)
+    try:
+        return await conn.fetchval("SELECT coalesce(max(position), 0) FROM events")
+    finally:
+        await conn.close()
+
+
+def build_read_models(env: dict[str, str], url: str, folder: Path) -> float:
+    """Seconds for `learnwork projections run` to bring every read model to the log's end."""
+    started = time.perf_counter()
+    worker, _ = start(["projections", "run"], env, folder / "worker.log", r"projections running")
+    try:
+        while not asyncio.run(caught_up(url, len(all_projections()))):
+            time.sleep(0.5)
+        return time.perf_counter() - started
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+
+
+async def tokens(url: str, count: int) -> tuple[list[str], list[str]]:
+    """Bearer tokens of `count` random active members who follow someone, and handles."""
+    conn = await asyncpg.connect(url)
+    try:
+        members = await conn.fetch(
+            "SELECT m.id::text, m.handle FROM members m WHERE m.status = 'active'"
+            " AND EXISTS (SELECT 1 FROM member_follows f WHERE f.follower = m.id)"
+            " ORDER BY random() LIMIT $1",
+            count,
+        )
+    finally:
+        await conn.close()
+    store = await EventStore.open(url, REGISTRY, pool_size=2)
+    try:
+        cx = Commands.over(store)
+        issued = []
+        for member_id, _ in members:
+            member = await accounts.load_member(cx, member_id)
+            assert member is not None
+            issued.append((await accounts.issue_token(cx, member, ["read"])).token)
+    finally:
+        await store.close()
+    return issued, [handle for _, handle in members]
+
+
+async def fan_out_rows(url: str) -> tuple[int, int]:
+    """(activities, rows a per-member feed table would hold for them)."""
+    conn = await asyncpg.connect(url)
+    try:
+        activities = await conn.fetchval("SELECT count(*) FROM activities")
+        rows = await conn.fetchval(
+            "SELECT count(*) FROM (SELECT a.position, f.follower AS reader FROM activities a"
+            " JOIN member_follows f ON f.followee = a.actor_id"
+            " UNION SELECT a.position, cm.member_id FROM activities a"
+            " JOIN community_members cm ON cm.community_id = a.community_id"
+            " UNION SELECT a.position, a.actor_id FROM activities a) audience"
+        )
+    finally:
+        await conn.close()
+    return activities, rows
+
+
+async def measure(base: str, bearer: list[str], handles: list[str], args: argparse.Namespace):
+    rng = random.Random(1)
+    connector = aiohttp.TCPConnector(limit=args.concurrency)
+    auth = [{"Authorization": f"Bearer {t}"} for t in bearer]
+
+    def health(s: aiohttp.ClientSession, _: int) -> Any:
+        return s.get("/healthz")
+
+    def home(s: aiohttp.ClientSession, n: int) -> Any:
+        return s.get("/api/v1/feeds/home", headers=auth[n % len(auth)])
+
+    def profile(s: aiohttp.ClientSession, n: int) -> Any:
+        handle = handles[rng.randrange(len(handles))]
+        return s.get(f"/api/v1/members/{handle}/profile", headers=auth[n % len(auth)])
+
+    def search(s: aiohttp.ClientSession, n: int) -> Any:
+        q = rng.choice(SEARCH_WORDS)
+        return s.get("/api/v1/search", params={"q": q}, headers=auth[n % len(auth)])
+
+    phases = {"ceiling": health, "home": home, "profile": profile, "search": search}
+    totals: dict[str, Result] = {}
+    async with aiohttp.ClientSession(base, connector=connector) as session:
+        await drive("warm-up", session, home, args.concurrency, 2.0)
+        for _ in range(args.rounds):
+            for name, request in phases.items():
+                result = await drive(name, session, request, args.concurrency, args.seconds)
+                prior = totals.get(name)
+                totals[name] = result if prior is None else prior + result
+    return totals
+
+
+def report(totals: dict[str, Result]) -> None:
+    ceiling = totals["ceiling"]
+    for name, result in totals.items():
+        share = "" if name == "ceiling" else f"   {result.rate / ceiling.rate:.2f} of the ceiling"
+        print(result.line().replace(result.name, f"{name:<10}", 1) + share)
+    print("targets: home and profile >= 0.80 of the ceiling and p99 < 30 ms; search p99 < 50 ms")
+
+
+def run(server_url: str, args: argparse.Namespace) -> None:
+    print(f"{os.cpu_count()} cores, Python {platform.python_version()}")
+    asyncio.run(fresh_database(server_url, DATABASE))
+    url = with_database(server_url, DATABASE)
+    env = {
+        "LEARNWORK_DATABASE_URL": url,
+        "LEARNWORK_PORT": "0",
+        "LEARNWORK_SIGN_INS_PER_MINUTE": "100000000",
+    }
+    seconds = seed(env, args)
+    print(f"seed: {args.events:,} events in {seconds:,.0f} s ({args.events / seconds:,.0f}/s)")
+    with tempfile.TemporaryDirectory(prefix="learnwork-bench-reads-") as folder:
+        built = build_read_models(env, url, Path(folder))
+        events = asyncio.run(head(url))
+        print(
+            f"all read models from position 0: {events:,} events in {built:,.1f} s"
+            f" ({events / built:,.0f} events/s; target >= 50,000)"
+        )
+        activities, rows = asyncio.run(fan_out_rows(url))
+        print(
+            f"fan-out on write would hold {rows:,} feed rows for {activities:,} activities"
+            f" ({rows / max(activities, 1):,.1f} per activity); on read holds {activities:,}"
+        )
+        bearer, handles = asyncio.run(tokens(url, 200))
+        server, base = start(["serve"], env, Path(folder) / "serve.log", READY)
+        try:
+            report(asyncio.run(measure(base, bearer, handles, args)))
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--communities", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=2.0, help="one measurement, one round")
+    parser.add_argument("--rounds", type=int, default=4)
+    args = parser.parse_args()
+    if url := os.environ.get("BENCH_DATABASE_URL"):
+        run(url, args)
+        return
+    with tempfile.TemporaryDirectory(prefix="learnwork-bench-") as folder:
+        with embedded_postgres(folder, database="postgres") as url:
+            run(url, args)
+
+
+if __name__ == "__main__":
+    main()
