@@ -3,7 +3,9 @@ published paths, ranked, and served only where the reader may see each result.
 
 One document per entity (`search_documents`), its vector kept by PostgreSQL from its title,
 keywords (skills; a member's handle, a community's slug) and text; see migration 0011 for the
-weights. A query is read like a web search (`websearch_to_tsquery`: words, "a phrase", -not,
+weights. Who may see a document is kept on its row from the members' and communities' events
+(its author active, its community members-only), so a search reads no other table per match.
+A query is read like a web search (`websearch_to_tsquery`: words, "a phrase", -not,
 or), stemmed as English.
 """
 
@@ -17,18 +19,29 @@ import msgspec
 from server.events import RecordedEvent
 from server.events.types.artefacts import ArtefactCreated, ArtefactDeleted, ArtefactRevised
 from server.events.types.communities import CommunityCreated, CommunityUpdated
-from server.events.types.members import MemberRegistered, ProfileUpdated
+from server.events.types.members import (
+    MemberApproved,
+    MemberRegistered,
+    MemberRejected,
+    MemberSuspended,
+    MemberUnsuspended,
+    ProfileUpdated,
+)
 from server.events.types.paths import PathCreated, PathPublished, PathUpdated
 from server.events.types.posts import PostDeleted, PostEdited, PostPublished, PostRemoved
 from server.projections.pagination import Page, after, page
 from server.projections.runner import Projection
-from server.projections.visibility import author_active, community_visible
+from server.projections.visibility import is_admin
 
 KINDS = ("member", "community", "post", "artefact", "path")
 
 _TYPES = (
     MemberRegistered,
     ProfileUpdated,
+    MemberApproved,
+    MemberRejected,
+    MemberSuspended,
+    MemberUnsuspended,
     CommunityCreated,
     CommunityUpdated,
     PostPublished,
@@ -43,10 +56,13 @@ _TYPES = (
     PathPublished,
 )
 
+# A document is as visible as its community is when it is written (search_communities) and
+# its author is active then: nobody pending, rejected or suspended writes.
 _INSERT = """
 INSERT INTO search_documents (kind, id, community_id, author_id, title, keywords, body, listed,
-                              position)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                              position, author_active, members_only)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+        coalesce((SELECT members_only FROM search_communities WHERE id = $3), false))
 """
 
 # A member's handle and a community's slug lead their keywords (neither changes, and neither
@@ -56,37 +72,76 @@ _FIRST_WORD = "split_part(keywords, ' ', 1) || ' ' || "
 
 class SearchProjection(Projection):
     name = "search"
-    tables = ("search_documents",)
+    tables = ("search_documents", "search_communities")
     event_types = frozenset(t.__struct_config__.tag for t in _TYPES)
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         new: list[tuple[object, ...]] = []
         for event in events:
+            data = event.data
             entity_id = event.stream_id.partition("-")[2]
-            document = _document(event.data, entity_id)
+            if isinstance(data, CommunityCreated):
+                # Known before any document in the community (its own first) is written.
+                await conn.execute(
+                    "INSERT INTO search_communities (id, members_only) VALUES ($1, $2)",
+                    entity_id,
+                    data.visibility == "members_only",
+                )
+            document = _document(data, entity_id)
             if document is not None:
-                new.append((*document, event.position))
+                pending = isinstance(data, MemberRegistered) and data.pending
+                new.append((*document, event.position, not pending))
                 continue
-            # It changes a document that may be among those not yet written: write them.
+            # It changes documents that may be among those not yet written: write them.
             if new:
                 await conn.executemany(_INSERT, new)
                 new = []
-            if (kind := _DELETED_BY.get(type(event.data))) is not None:
-                await conn.execute(
-                    "DELETE FROM search_documents WHERE kind = $1 AND id = $2", kind, entity_id
-                )
-            elif (change := _change(event.data)) is not None:
-                kind, assignments, values = change
-                await conn.execute(
-                    f"UPDATE search_documents SET {assignments}, position = $3"
-                    " WHERE kind = $1 AND id = $2",
-                    kind,
-                    entity_id,
-                    event.position,
-                    *values,
-                )
+            await _change(conn, event, entity_id)
         if new:
             await conn.executemany(_INSERT, new)
+
+
+_AUTHOR_ACTIVE_AFTER = {
+    MemberApproved: True,
+    MemberRejected: False,
+    MemberSuspended: False,
+    MemberUnsuspended: True,
+}
+
+
+async def _change(conn: asyncpg.Connection, event: RecordedEvent, entity_id: str) -> None:
+    data = event.data
+    if (kind := _DELETED_BY.get(type(data))) is not None:
+        await conn.execute(
+            "DELETE FROM search_documents WHERE kind = $1 AND id = $2", kind, entity_id
+        )
+        return
+    if (active := _AUTHOR_ACTIVE_AFTER.get(type(data))) is not None:
+        await conn.execute(
+            "UPDATE search_documents SET author_active = $2 WHERE author_id = $1",
+            entity_id,
+            active,
+        )
+        return
+    if isinstance(data, CommunityUpdated):
+        members_only = data.visibility == "members_only"
+        await conn.execute(
+            "UPDATE search_communities SET members_only = $2 WHERE id = $1", entity_id, members_only
+        )
+        await conn.execute(
+            "UPDATE search_documents SET members_only = $2 WHERE community_id = $1",
+            entity_id,
+            members_only,
+        )
+    if (change := _texts(data)) is not None:
+        kind, assignments, values = change
+        await conn.execute(
+            f"UPDATE search_documents SET {assignments}, position = $3 WHERE kind = $1 AND id = $2",
+            kind,
+            entity_id,
+            event.position,
+            *values,
+        )
 
 
 _DELETED_BY = {PostDeleted: "post", PostRemoved: "post", ArtefactDeleted: "artefact"}
@@ -143,7 +198,7 @@ _TEXTS = "title = $4, keywords = $5, body = $6"
 _TEXTS_KEEPING_FIRST_WORD = f"title = $4, keywords = {_FIRST_WORD}$5, body = $6"
 
 
-def _change(data: object) -> tuple[str, str, tuple[object, ...]] | None:
+def _texts(data: object) -> tuple[str, str, tuple[object, ...]] | None:
     """The kind of document `data` changes, the assignments ($4… are the values) and the
     values."""
     match data:
@@ -188,20 +243,34 @@ class SearchHitView(msgspec.Struct, kw_only=True):
     """Who wrote a post or artefact, or made a path (a member's own id for a member)."""
 
 
+CANDIDATES = 500
+"""The most recent matches a search ranks. A word found in more documents than this is ranked
+among its most recent uses (a search for it is about what is current); rarer ones are ranked
+over every match. It bounds the work of a search, however common its words."""
+
+# The newest matches the reader may see, then the best of those. Planned for the words given
+# (see `search`): for a common word PostgreSQL walks the documents newest first, for a rare one
+# it collects its few matches from the GIN index.
+_QUERY = "websearch_to_tsquery('english', $2)"
 _SEARCH = f"""
-WITH q AS (SELECT websearch_to_tsquery('english', $2) AS q)
+WITH candidates AS (
+    SELECT d.* FROM search_documents d
+     WHERE d.document @@ {_QUERY} AND d.listed AND d.author_active
+       AND ($3::text IS NULL OR d.kind = $3)
+       AND (NOT d.members_only
+            OR d.community_id IN (SELECT community_id FROM community_members
+                                   WHERE member_id = $1::uuid)
+            OR {is_admin("$1::uuid")})
+     ORDER BY d.position DESC LIMIT {CANDIDATES})
 SELECT d.kind, d.id::text, d.title,
-       ts_headline('english', d.body, q.q, 'MaxFragments=1, MaxWords=30, MinWords=10,
+       ts_headline('english', d.body, {_QUERY}, 'MaxFragments=1, MaxWords=30, MinWords=10,
                    StartSel="", StopSel=""'),
        m.handle, c.slug, d.community_id::text, d.author_id::text,
-       ts_rank_cd(d.document, q.q) AS rank, d.position
-  FROM search_documents d CROSS JOIN q
+       ts_rank_cd(d.document, {_QUERY}) AS rank, d.position
+  FROM candidates d
   LEFT JOIN members m ON d.kind = 'member' AND m.id = d.id
   LEFT JOIN communities c ON d.kind = 'community' AND c.id = d.id
- WHERE d.document @@ q.q AND d.listed AND ($3::text IS NULL OR d.kind = $3)
-   AND (ts_rank_cd(d.document, q.q), d.position) < ($4::real, $5::bigint)
-   AND {community_visible("d.community_id", "$1::uuid")}
-   AND (d.author_id IS NULL OR {author_active("d.author_id")})
+ WHERE (ts_rank_cd(d.document, {_QUERY}), d.position) < ($4::real, $5::bigint)
  ORDER BY rank DESC, d.position DESC LIMIT $6
 """
 
@@ -216,7 +285,11 @@ async def search(
 ) -> Page[SearchHitView]:
     """What matches `text` (of `kind`, or of any) that `viewer` may see, best match first."""
     rank, position = after(cursor, float, int, first=(float("inf"), 2**63 - 1))
-    rows = await conn.fetch(_SEARCH, viewer, text, kind, rank, position, limit + 1)
+    async with conn.transaction(readonly=True):
+        # A plan made for these words: one made for any words cannot tell a common word from
+        # a rare one, and took a second where it should take milliseconds.
+        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        rows = await conn.fetch(_SEARCH, viewer, text, kind, rank, position, limit + 1)
     return page(
         rows,
         limit,

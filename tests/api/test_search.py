@@ -97,3 +97,19 @@ async def test_suspended_members_are_not_found_and_bad_queries_are_refused(
     for params in ({}, {"q": ""}, {"q": "x" * 201}, {"q": "a\x00b"}, {"q": "x", "type": "bogus"}):
         refused = await bob.expect("GET", "/api/v1/search", 400, params=params)
         assert field_of(refused) in ("q", "type")
+
+
+async def test_a_community_turning_members_only_takes_its_content_out_of_search(
+    client: Client,
+) -> None:
+    ada, bob = await register(client, "ada"), await register(client, "bob")
+    data = await _community(ada, "data")
+    await ada.expect(
+        "POST", "/api/v1/posts", 201, json={"body": "Lakehouse notes", "community_id": data}
+    )
+    bob.saw(ada)
+    assert await _search(bob, "lakehouse") == [("post", "Lakehouse notes")]
+    await ada.expect("PATCH", "/api/v1/communities/data", 200, json={"visibility": "members_only"})
+    bob.saw(ada)
+    assert await _search(bob, "lakehouse") == []
+    assert await _search(ada, "lakehouse") == [("post", "Lakehouse notes")]
