@@ -174,27 +174,19 @@ def report(totals: dict[str, Result]) -> None:
 
 def run(server_url: str, args: argparse.Namespace) -> None:
     print(f"{os.cpu_count()} cores, Python {platform.python_version()}")
-    asyncio.run(fresh_database(server_url, DATABASE))
-    url = with_database(server_url, DATABASE)
+    if args.existing:
+        url = server_url
+    else:
+        asyncio.run(fresh_database(server_url, DATABASE))
+        url = with_database(server_url, DATABASE)
     env = {
         "LEARNWORK_DATABASE_URL": url,
         "LEARNWORK_PORT": "0",
         "LEARNWORK_SIGN_INS_PER_MINUTE": "100000000",
     }
-    seconds = seed(env, args)
-    print(f"seed: {args.events:,} events in {seconds:,.0f} s ({args.events / seconds:,.0f}/s)")
     with tempfile.TemporaryDirectory(prefix="learnwork-bench-reads-") as folder:
-        built = build_read_models(env, url, Path(folder))
-        events = asyncio.run(head(url))
-        print(
-            f"all read models from position 0: {events:,} events in {built:,.1f} s"
-            f" ({events / built:,.0f} events/s; target >= 50,000)"
-        )
-        activities, rows = asyncio.run(fan_out_rows(url))
-        print(
-            f"fan-out on write would hold {rows:,} feed rows for {activities:,} activities"
-            f" ({rows / max(activities, 1):,.1f} per activity); on read holds {activities:,}"
-        )
+        if not args.existing:
+            build(env, url, args, Path(folder))
         bearer, handles = asyncio.run(tokens(url, 200))
         server, base = start(["serve"], env, Path(folder) / "serve.log", READY)
         try:
@@ -202,6 +194,23 @@ def run(server_url: str, args: argparse.Namespace) -> None:
         finally:
             server.terminate()
             server.wait(timeout=60)
+
+
+def build(env: dict[str, str], url: str, args: argparse.Namespace, folder: Path) -> None:
+    """Seed, build every read model from position 0, count what fan-out on write would hold."""
+    seconds = seed(env, args)
+    print(f"seed: {args.events:,} events in {seconds:,.0f} s ({args.events / seconds:,.0f}/s)")
+    built = build_read_models(env, url, folder)
+    events = asyncio.run(head(url))
+    print(
+        f"all read models from position 0: {events:,} events in {built:,.1f} s"
+        f" ({events / built:,.0f} events/s; target >= 50,000)"
+    )
+    activities, rows = asyncio.run(fan_out_rows(url))
+    print(
+        f"fan-out on write would hold {rows:,} feed rows for {activities:,} activities"
+        f" ({rows / max(activities, 1):,.1f} per activity); on read holds {activities:,}"
+    )
 
 
 def main() -> None:
@@ -212,7 +221,14 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=2.0, help="one measurement, one round")
     parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument(
+        "--existing",
+        action="store_true",
+        help="measure the instance at BENCH_DATABASE_URL as it is (seeded and built already)",
+    )
     args = parser.parse_args()
+    if args.existing and not os.environ.get("BENCH_DATABASE_URL"):
+        parser.error("--existing needs BENCH_DATABASE_URL")
     if url := os.environ.get("BENCH_DATABASE_URL"):
         run(url, args)
         return
