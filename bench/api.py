@@ -257,7 +257,11 @@ def main() -> None:
         default=[32, 128],
         help="requests in flight, comma-separated for several (default 32,128)",
     )
-    args = parser.parse_args()
+    on_postgres(run, parser.parse_args())
+
+
+def on_postgres(run: Callable[[str, argparse.Namespace], None], args: argparse.Namespace) -> None:
+    """`run(server URL, args)` on BENCH_DATABASE_URL's server, or on a fresh embedded one."""
     if url := os.environ.get("BENCH_DATABASE_URL"):
         run(url, args)
         return

@@ -36,10 +36,10 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from bench.api import READY, Result, drive, fresh_database, start
+from bench.api import READY, Result, drive, fresh_database, on_postgres, start
 from server.commands import accounts
 from server.commands.context import Commands
-from server.db import embedded_postgres, with_database
+from server.db import with_database
 from server.events.store import EventStore
 from server.events.types import REGISTRY
 from server.projections.catalog import all_projections
@@ -229,12 +229,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.existing and not os.environ.get("BENCH_DATABASE_URL"):
         parser.error("--existing needs BENCH_DATABASE_URL")
-    if url := os.environ.get("BENCH_DATABASE_URL"):
-        run(url, args)
-        return
-    with tempfile.TemporaryDirectory(prefix="learnwork-bench-") as folder:
-        with embedded_postgres(folder, database="postgres") as url:
-            run(url, args)
+    on_postgres(run, args)
 
 
 if __name__ == "__main__":

@@ -69,17 +69,31 @@ def template_database(pg_server_url: str) -> str:
     return TEMPLATE
 
 
-@pytest.fixture
-async def database_url(pg_server_url: str, template_database: str) -> AsyncIterator[str]:
-    """A freshly migrated database of its own for this test."""
+async def _migrated_database(pg_server_url: str, template: str) -> AsyncIterator[str]:
+    """A freshly migrated database, copied from the template, dropped afterwards."""
     name = f"learnwork_test_{os.getpid()}_{next(_numbers)}"
     admin = await asyncpg.connect(pg_server_url)
     try:
-        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         yield with_database(pg_server_url, name)
         await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest.fixture
+async def database_url(pg_server_url: str, template_database: str) -> AsyncIterator[str]:
+    """A freshly migrated database of its own for this test."""
+    async for url in _migrated_database(pg_server_url, template_database):
+        yield url
+
+
+@pytest.fixture
+async def another_database(pg_server_url: str, template_database: str) -> AsyncIterator[str]:
+    """A second freshly migrated database for this test. A test that runs a server on it takes
+    it before `database_url`, so the server is closed before its database is dropped."""
+    async for url in _migrated_database(pg_server_url, template_database):
+        yield url
 
 
 @pytest.fixture

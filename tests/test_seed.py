@@ -7,16 +7,13 @@ import asyncio
 import os
 import subprocess
 import sys
-import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 
 from server.cli import main
-from server.db import with_database
 from server.events.store import EventStore
 from server.events.types import REGISTRY
 from server.events.types.communities import MemberJoined
@@ -34,19 +31,6 @@ SMALL = SeedOptions(members=50, communities=5, events=3_000)
 @pytest.fixture
 async def seeded(database_url: str) -> Summary:
     return await seed(database_url, SMALL)
-
-
-@pytest.fixture
-async def another_database(pg_server_url: str, template_database: str) -> AsyncIterator[str]:
-    """A second freshly migrated database, dropped after the test."""
-    name = f"learnwork_test_seed_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(pg_server_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-        yield with_database(pg_server_url, name)
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 async def _types(db: asyncpg.Connection) -> Counter[str]:

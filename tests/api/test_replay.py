@@ -3,17 +3,14 @@ gives the same answer to every read, for every reader."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
-import pytest
 from aiohttp.test_utils import TestClient
 
 from server.app import create_app
 from server.config import Settings
-from server.db import with_database
 from tests.api.conftest import Client, Member, make_admin, register
 
 
@@ -135,22 +132,8 @@ async def _answers(members: list[Member], reads: list[str]) -> list[tuple[int, A
     return answers
 
 
-@pytest.fixture
-async def empty_database(pg_server_url: str, template_database: str) -> Any:
-    """A second freshly migrated database, dropped after the test (tests take it first, so the
-    server on it is closed before it is dropped)."""
-    name = f"learnwork_test_replay_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(pg_server_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-        yield with_database(pg_server_url, name)
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
 async def test_replaying_the_log_gives_identical_answers(
-    empty_database: str,
+    another_database: str,
     client: Client,
     database_url: str,
     settings: Settings,
@@ -162,7 +145,7 @@ async def test_replaying_the_log_gives_identical_answers(
 
     # Copy the log, and only the log, into a database whose read models are empty.
     source = await asyncpg.connect(database_url)
-    target = await asyncpg.connect(empty_database)
+    target = await asyncpg.connect(another_database)
     try:
         rows = await source.fetch("SELECT * FROM events ORDER BY position")
         columns = list(rows[0].keys())
@@ -170,7 +153,7 @@ async def test_replaying_the_log_gives_identical_answers(
     finally:
         await source.close()
         await target.close()
-    replayed = await aiohttp_client(create_app(settings, empty_database))
+    replayed = await aiohttp_client(create_app(settings, another_database))
     again = [Member(replayed, m.id, m.handle, m.token, m.position) for m in members]
     after = await _answers(again, reads)
     assert after == before
