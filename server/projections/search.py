@@ -33,8 +33,6 @@ from server.projections.pagination import Page, after, page
 from server.projections.runner import Projection
 from server.projections.visibility import is_admin
 
-KINDS = ("member", "community", "post", "artefact", "path")
-
 _TYPES = (
     MemberRegistered,
     ProfileUpdated,
