@@ -82,7 +82,6 @@ class _Shadow(Projection):
     """The projection under its rebuild checkpoint's name."""
 
     def __init__(self, live: Projection) -> None:
-        self.live = live
         self.name = f"{live.name}@rebuild"  # type: ignore[misc]
         self.tables = live.tables  # type: ignore[misc]
         self.event_types = live.event_types  # type: ignore[misc]
