@@ -21,7 +21,7 @@ from server.events.types.artefacts import ArtefactCreated, ArtefactDeleted
 from server.events.types.endorsements import EndorsementGiven, EndorsementWithdrawn
 from server.events.types.paths import PathCompleted, PathCreated, PathPublished
 from server.events.types.posts import PostDeleted, PostPublished, PostRemoved
-from server.projections.runner import Projection
+from server.projections.runner import Projection, tags
 
 _TYPES = (
     PostPublished,
@@ -58,7 +58,7 @@ _UNDONE_BY = {
 class ActivitiesProjection(Projection):
     name = "activities"
     tables = ("activities", "activity_paths")
-    event_types = frozenset(t.__struct_config__.tag for t in _TYPES)
+    event_types = tags(*_TYPES)
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         new: list[tuple[object, ...]] = []

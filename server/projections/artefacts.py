@@ -19,16 +19,14 @@ from server.events import RecordedEvent
 from server.events.types.artefacts import ArtefactCreated, ArtefactDeleted, ArtefactRevised
 from server.projections.members import MEMBER_COLUMNS, MemberView, member_view
 from server.projections.pagination import NEWEST, Page, after, page
-from server.projections.runner import Projection
+from server.projections.runner import Projection, tags
 from server.projections.visibility import author_active, community_visible
 
 
 class ArtefactsProjection(Projection):
     name = "artefacts"
     tables = ("artefacts", "artefact_revisions")
-    event_types = frozenset(
-        t.__struct_config__.tag for t in (ArtefactCreated, ArtefactRevised, ArtefactDeleted)
-    )
+    event_types = tags(ArtefactCreated, ArtefactRevised, ArtefactDeleted)
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         for event in events:
@@ -53,13 +51,7 @@ async def _apply(conn: asyncpg.Connection, event: RecordedEvent) -> None:
                 artefact_id,
                 data.author_id,
                 data.community_id,
-                data.title,
-                data.summary,
-                data.body,
-                data.format,
-                html,
-                data.links,
-                data.skills,
+                *_content(data, html),
                 at,
                 event.position,
             )
@@ -72,19 +64,18 @@ async def _apply(conn: asyncpg.Connection, event: RecordedEvent) -> None:
                 " WHERE id = $1 AND revision < $2",
                 artefact_id,
                 data.revision,
-                data.title,
-                data.summary,
-                data.body,
-                data.format,
-                html,
-                data.links,
-                data.skills,
+                *_content(data, html),
                 at,
             )
             await _add_revision(conn, artefact_id, data.revision, data, html, event)
         case ArtefactDeleted():
             await conn.execute("DELETE FROM artefact_revisions WHERE artefact_id = $1", artefact_id)
             await conn.execute("DELETE FROM artefacts WHERE id = $1", artefact_id)
+
+
+def _content(data: ArtefactCreated | ArtefactRevised, html: str) -> tuple[object, ...]:
+    """The values of the `_CONTENT` columns."""
+    return (data.title, data.summary, data.body, data.format, html, data.links, data.skills)
 
 
 async def _add_revision(
@@ -101,13 +92,7 @@ async def _add_revision(
         " ON CONFLICT DO NOTHING",
         artefact_id,
         revision,
-        data.title,
-        data.summary,
-        data.body,
-        data.format,
-        html,
-        data.links,
-        data.skills,
+        *_content(data, html),
         event.recorded_at,
         event.position,
     )

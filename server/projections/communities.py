@@ -38,7 +38,7 @@ from server.events.types.communities import (
 )
 from server.projections.members import MEMBER_COLUMNS, MemberView, member_view
 from server.projections.pagination import NEWEST, Page, after, page
-from server.projections.runner import Projection
+from server.projections.runner import Projection, tags
 from server.projections.visibility import author_active, is_admin, is_member
 
 T = TypeVar("T")
@@ -54,26 +54,23 @@ class CommunitiesProjection(Projection):
         "community_bans",
         "community_resources",
     )
-    event_types = frozenset(
-        t.__struct_config__.tag
-        for t in (
-            CommunityCreated,
-            CommunityUpdated,
-            MemberJoined,
-            MemberLeft,
-            JoinRequested,
-            JoinApproved,
-            JoinRejected,
-            JoinWithdrawn,
-            MemberInvited,
-            InvitationRevoked,
-            RoleChanged,
-            MemberRemoved,
-            MemberBanned,
-            MemberUnbanned,
-            ResourceAdded,
-            ResourceRemoved,
-        )
+    event_types = tags(
+        CommunityCreated,
+        CommunityUpdated,
+        MemberJoined,
+        MemberLeft,
+        JoinRequested,
+        JoinApproved,
+        JoinRejected,
+        JoinWithdrawn,
+        MemberInvited,
+        InvitationRevoked,
+        RoleChanged,
+        MemberRemoved,
+        MemberBanned,
+        MemberUnbanned,
+        ResourceAdded,
+        ResourceRemoved,
     )
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:

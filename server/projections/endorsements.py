@@ -19,16 +19,14 @@ from server.events import RecordedEvent
 from server.events.types.endorsements import EndorsementGiven, EndorsementWithdrawn
 from server.projections.members import MEMBER_COLUMNS, MemberView, member_view
 from server.projections.pagination import NEWEST, Page, after, page
-from server.projections.runner import Projection
+from server.projections.runner import Projection, tags
 from server.projections.visibility import author_active, community_visible
 
 
 class EndorsementsProjection(Projection):
     name = "endorsements"
     tables = ("endorsements",)
-    event_types = frozenset(
-        t.__struct_config__.tag for t in (EndorsementGiven, EndorsementWithdrawn)
-    )
+    event_types = tags(EndorsementGiven, EndorsementWithdrawn)
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         for event in events:

@@ -32,7 +32,7 @@ from server.events.types.paths import PathCompleted
 from server.projections.members import MEMBER_COLUMNS, MemberView, member_view
 from server.projections.pagination import NEWEST, Page, after, page
 from server.projections.paths import path_readable
-from server.projections.runner import Projection
+from server.projections.runner import Projection, tags
 from server.projections.visibility import author_active, community_visible, progress_shared
 
 _TYPES = (
@@ -50,7 +50,7 @@ _TYPES = (
 class JourneyProjection(Projection):
     name = "journey"
     tables = ("journey_milestones",)
-    event_types = frozenset(t.__struct_config__.tag for t in _TYPES)
+    event_types = tags(*_TYPES)
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         milestones: list[tuple[object, ...]] = []

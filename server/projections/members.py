@@ -27,26 +27,23 @@ from server.events.types.members import (
     ProfileUpdated,
 )
 from server.projections.pagination import NEWEST, Page, after, page
-from server.projections.runner import Projection
+from server.projections.runner import Projection, tags
 
 
 class MembersProjection(Projection):
     name = "members"
     tables = ("members", "member_follows", "access_tokens")
-    event_types = frozenset(
-        t.__struct_config__.tag
-        for t in (
-            MemberRegistered,
-            MemberApproved,
-            MemberRejected,
-            MemberSuspended,
-            MemberUnsuspended,
-            ProfileUpdated,
-            MemberFollowed,
-            MemberUnfollowed,
-            TokenIssued,
-            TokenRevoked,
-        )
+    event_types = tags(
+        MemberRegistered,
+        MemberApproved,
+        MemberRejected,
+        MemberSuspended,
+        MemberUnsuspended,
+        ProfileUpdated,
+        MemberFollowed,
+        MemberUnfollowed,
+        TokenIssued,
+        TokenRevoked,
     )
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:

@@ -26,6 +26,7 @@ import msgspec
 
 from server.events import RecordedEvent
 from server.events.types.paths import (
+    TYPES,
     Enrolled,
     EnrollmentLeft,
     PathArchived,
@@ -42,7 +43,7 @@ from server.events.types.paths import (
 )
 from server.projections.members import MEMBER_COLUMNS, MemberView, member_view
 from server.projections.pagination import NEWEST, Page, after, page
-from server.projections.runner import Projection
+from server.projections.runner import Projection, tags
 from server.projections.visibility import (
     author_active,
     community_visible,
@@ -54,23 +55,7 @@ from server.projections.visibility import (
 class PathsProjection(Projection):
     name = "paths"
     tables = ("paths", "path_steps", "enrollments", "enrollment_steps")
-    event_types = frozenset(
-        t.__struct_config__.tag
-        for t in (
-            PathCreated,
-            PathUpdated,
-            PathStepAdded,
-            PathStepUpdated,
-            PathStepRemoved,
-            PathStepsReordered,
-            PathPublished,
-            PathArchived,
-            Enrolled,
-            StepCompleted,
-            PathCompleted,
-            EnrollmentLeft,
-        )
-    )
+    event_types = tags(*TYPES)  # every path and enrollment event
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         for event in events:

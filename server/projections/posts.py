@@ -30,17 +30,14 @@ from server.events.types.posts import (
 )
 from server.projections.members import MEMBER_COLUMNS, MemberView, member_view
 from server.projections.pagination import NEWEST, Page, after, page
-from server.projections.runner import Projection
+from server.projections.runner import Projection, tags
 from server.projections.visibility import author_active, community_visible
 
 
 class PostsProjection(Projection):
     name = "posts"
     tables = ("posts", "post_likes")
-    event_types = frozenset(
-        t.__struct_config__.tag
-        for t in (PostPublished, PostEdited, PostDeleted, PostRemoved, PostLiked, PostUnliked)
-    )
+    event_types = tags(PostPublished, PostEdited, PostDeleted, PostRemoved, PostLiked, PostUnliked)
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         # New posts, the bulk of the traffic, are inserted together: one pipelined round trip

@@ -33,6 +33,7 @@ import msgspec
 
 from server.db import CONNECTION_LOST, connect
 from server.events.envelope import Page, RecordedEvent
+from server.events.registry import Event
 from server.events.store import EventStore
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,11 @@ class Projection:
         """Write the effects of `events` with `conn`, inside the runner's transaction. Must not
         commit, and must not depend on anything but the events and its own tables."""
         raise NotImplementedError
+
+
+def tags(*types: type[Event]) -> frozenset[str]:
+    """The type names of event classes: a projection's `event_types`."""
+    return frozenset(t.__struct_config__.tag for t in types)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ from server.events.types.members import (
 from server.events.types.paths import PathCreated, PathPublished, PathUpdated
 from server.events.types.posts import PostDeleted, PostEdited, PostPublished, PostRemoved
 from server.projections.pagination import Page, after, page
-from server.projections.runner import Projection
+from server.projections.runner import Projection, tags
 from server.projections.visibility import is_admin
 
 _TYPES = (
@@ -71,7 +71,7 @@ _FIRST_WORD = "split_part(keywords, ' ', 1) || ' ' || "
 class SearchProjection(Projection):
     name = "search"
     tables = ("search_documents", "search_communities")
-    event_types = frozenset(t.__struct_config__.tag for t in _TYPES)
+    event_types = tags(*_TYPES)
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         new: list[tuple[object, ...]] = []
