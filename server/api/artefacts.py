@@ -11,11 +11,11 @@ import msgspec
 
 from server.api.accounts import PageQuery
 from server.api.communities import visible_community
+from server.api.members import active_member
 from server.api.routing import Api, Call, Written, field_problem, written
 from server.commands import artefacts as artefact_commands
 from server.events.types.fields import Id, LongText, ShortText, Skills, Summary, TextFormat, Urls
 from server.projections import artefacts as artefacts_read
-from server.projections import members as members_read
 from server.projections.artefacts import ArtefactView, RevisionView
 from server.projections.pagination import Page
 
@@ -214,10 +214,8 @@ async def get_artefact_revision(call: Call) -> RevisionView:
 async def list_member_artefacts(call: Call) -> Page[ArtefactView]:
     """A member's artefacts the reader may see, newest first; `{member}` is an id or a
     handle."""
+    member = await active_member(call)
     async with call.db() as conn:
-        member = await members_read.get_member(conn, call.param("member"))
-        if member is None:
-            raise field_problem(404, "Not Found", "member", "no such member")
         return await artefacts_read.list_member_artefacts(
             conn, member.id, call.viewer, call.query.cursor, call.query.limit
         )

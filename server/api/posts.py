@@ -14,10 +14,10 @@ import msgspec
 
 from server.api.accounts import PageQuery
 from server.api.communities import visible_community
+from server.api.members import active_member
 from server.api.routing import Api, Call, Written, field_problem, written
 from server.commands import posts as post_commands
 from server.events.types.fields import Id, LongText, Summary
-from server.projections import members as members_read
 from server.projections import posts as posts_read
 from server.projections.pagination import Page
 from server.projections.posts import LikeView, PostView
@@ -263,10 +263,8 @@ async def list_community_posts(call: Call) -> Page[PostView]:
 async def list_member_posts(call: Call) -> Page[PostView]:
     """A member's posts and replies, newest first: on their profile and in the communities
     you may see."""
+    member = await active_member(call)
     async with call.db() as conn:
-        member = await members_read.get_member(conn, call.param("member"))
-        if member is None:
-            raise field_problem(404, "Not Found", "member", "no such member")
         return await posts_read.list_member_posts(
             conn, member.id, call.viewer, call.query.cursor, call.query.limit
         )
