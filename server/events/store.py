@@ -33,6 +33,7 @@ from server.events.errors import EventTooLarge, InvalidAppend, InvalidStreamId
 from server.events.group_commit import GroupCommitter, Part, Row
 from server.events.registry import Event, EventRegistry
 from server.events.subscription import Notifier, subscribe
+from server.events.tail import LogTail
 
 MAX_STREAM_ID_LENGTH: Final = 200
 MAX_EVENTS_PER_APPEND: Final = 1000
@@ -71,6 +72,7 @@ class EventStore:
             url, writers=writers, max_batch=max_batch, max_wait=max_wait
         )
         self.notifier = Notifier(url)
+        self._tail = LogTail(self._fetch_after, self._recorded, self.notifier.wake_all)
         self._owns_pool = False
 
     @classmethod
@@ -188,15 +190,13 @@ class EventStore:
         """The next `limit` events after `after`, keeping only those of `types` (all when
         None). Skipped events are not decoded: a reader of a few types pays little for the
         rest of the log, and still learns how far it has read."""
+        rows = await self._fetch_after(after, limit)
+        events = [self._recorded(r) for r in rows if types is None or r[4] in types]
+        return Page(events, rows[-1][0] if rows else after, len(rows))
+
+    async def _fetch_after(self, after: int, limit: int) -> list[asyncpg.Record]:
         async with self.pool.acquire() as conn:
-            rows = await conn.fetch(_READ_ALL, after, limit)
-        if not rows:
-            return Page([], after, 0)
-        if types is None:
-            events = [self._recorded(r) for r in rows]
-        else:
-            events = [self._recorded(r) for r in rows if r[4] in types]
-        return Page(events, rows[-1][0], len(rows))
+            return await conn.fetch(_READ_ALL, after, limit)
 
     async def read_stream(
         self,
@@ -245,14 +245,16 @@ class EventStore:
 
         `min_interval`: the least time between two reads of the log. Under a stream of appends
         a subscriber then reads (and a projection commits) once per interval with everything
-        gathered meanwhile, instead of once per append; when idle it still reads at once."""
+        gathered meanwhile, instead of once per append; when idle it still reads at once.
+
+        The subscriptions of one store share their reads of the newest events (`LogTail`): one
+        query for all of them, each event decoded once."""
         return subscribe(
-            functools.partial(self.read_page, types=types),
+            functools.partial(self._tail.read_page, types=types, min_interval=min_interval),
             self.notifier,
             after,
             batch_size=batch_size,
             poll_interval=poll_interval,
-            min_interval=min_interval,
         )
 
     def _recorded(self, r: asyncpg.Record) -> RecordedEvent:

@@ -83,18 +83,12 @@ async def subscribe(
     *,
     batch_size: int,
     poll_interval: float,
-    min_interval: float = 0.0,
 ) -> AsyncIterator[Page]:
     waiter = notifier.register()
     checkpoint = after
     delay = 0.05
-    loop = asyncio.get_running_loop()
-    last_read = -min_interval
     try:
         while True:
-            if (pause := last_read + min_interval - loop.time()) > 0:
-                await asyncio.sleep(pause)  # busy: let appends gather into one larger read
-            last_read = loop.time()
             waiter.clear()
             try:
                 page = await read_page(checkpoint, batch_size)

@@ -38,20 +38,21 @@ from server.events.store import EventStore
 
 log = logging.getLogger(__name__)
 
-# Also makes the transaction commit asynchronously (no wait for the WAL flush): a read model is
-# derived data. A database crash can lose the last such commits, but each takes its effects and
-# its checkpoint together, so the projection resumes from an earlier checkpoint with matching
-# tables and applies those events again: still exactly once. Durability stays where it matters,
-# on the log's appends.
 READ_INTERVAL = 0.01
-"""Seconds between two reads of the log by one projection while events keep coming: under load
-each projection commits up to 100 times a second with everything new, rather than once per
-append (measured in bench/api.py); a read after a write waits at most this much longer."""
+"""Seconds between two reads of the newest events (one read for all the projections of a process,
+`LogTail`) while events keep coming: under load each projection commits up to 100 times a second
+with everything new, rather than once per append (measured in bench/api.py); a read after a
+write waits at most this much longer."""
 
 IDLE_RECORD_INTERVAL = 1.0
 """Seconds between two recordings of the position of a projection that reads only events it
 does not use: one transaction a second, rather than one per read (measured in bench/api.py)."""
 
+# Also makes the transaction commit asynchronously (no wait for the WAL flush): a read model is
+# derived data. A database crash can lose the last such commits, but each takes its effects and
+# its checkpoint together, so the projection resumes from an earlier checkpoint with matching
+# tables and applies those events again: still exactly once. Durability stays where it matters,
+# on the log's appends.
 _LOCK_CHECKPOINT = (
     "SELECT position, set_config('synchronous_commit', 'off', true)"
     " FROM projection_checkpoints WHERE name = $1 FOR UPDATE"
