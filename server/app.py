@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from server.api import health, metrics, v1
-from server.api.keys import COMMANDS, RUNNER, STORE, ApiOptions
+from server.api.keys import COMMANDS, HOME_FEEDS, RUNNER, STORE, ApiOptions
 from server.api.problems import problem_middleware
 from server.commands.context import Commands
 from server.config import Settings
@@ -19,6 +19,7 @@ from server.events.store import EventStore
 from server.events.types import REGISTRY
 from server.migrations import migrate
 from server.projections.catalog import all_projections
+from server.projections.home_cache import HomeFeedCache
 from server.projections.runner import ProjectionRunner
 
 log = logging.getLogger(__name__)
@@ -60,11 +61,16 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
         app[STORE] = store
         app[COMMANDS] = Commands.over(store, registration=RegistrationPolicy(settings.registration))
         # Even when another process runs the projections, reads wait on their checkpoints.
-        runner = ProjectionRunner(store, database_url, all_projections(), poll_interval=0.5)
+        projections = all_projections()
+        runner = ProjectionRunner(store, database_url, projections, poll_interval=0.5)
         app[RUNNER] = runner
         if settings.projections:
             runner.start()
+        home_feeds = HomeFeedCache(store, projections, settings.home_feed_cache)
+        await home_feeds.start()
+        app[HOME_FEEDS] = home_feeds
         yield
+        await home_feeds.close()
         await runner.close()
         await store.close()
 

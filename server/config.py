@@ -68,6 +68,14 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             "when `learnwork projections run` does it in another."
         ),
     ] = True
+    home_feed_cache: Annotated[
+        int,
+        _doc(
+            "First pages of home feeds each server process keeps in memory (about 10-20 kB "
+            "each), dropped as soon as the event log changes them. 0 turns the cache off."
+        ),
+        msgspec.Meta(ge=0, le=1_000_000),
+    ] = 2000
     registration: Annotated[
         Literal["open", "approval", "invite", "closed"],
         _doc(

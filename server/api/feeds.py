@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from aiohttp import web
+
 from server.api.accounts import PageQuery
 from server.api.communities import visible_community
+from server.api.keys import HOME_FEEDS
 from server.api.routing import Api, Call
 from server.projections import feeds as feeds_read
 from server.projections.feeds import ActivityView
@@ -24,6 +27,11 @@ async def home_feed(call: Call) -> Page[ActivityView]:
     """Your home feed, newest first: posts, artefacts, paths published and completed, and
     endorsements by the members you follow and by you, and all of these in the communities
     you belong to — each only if you may see it."""
+    if call.query.cursor is None:
+        body = await call.request.app[HOME_FEEDS].first_page(
+            call.actor.member_id, call.query.limit, call.min_position
+        )
+        return web.Response(body=body, content_type="application/json")
     async with call.db() as conn:
         return await feeds_read.home_feed(
             conn, call.actor.member_id, call.query.cursor, call.query.limit

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from server.commands.context import Commands
 from server.events.store import EventStore
+from server.projections.home_cache import HomeFeedCache
 from server.projections.runner import ProjectionRunner
 
 
@@ -30,4 +31,5 @@ class ApiOptions:
 STORE = web.AppKey("store", EventStore)
 COMMANDS = web.AppKey("commands", Commands)
 RUNNER = web.AppKey("runner", ProjectionRunner)
+HOME_FEEDS = web.AppKey("home_feeds", HomeFeedCache)
 OPTIONS = web.AppKey("options", ApiOptions)

@@ -124,6 +124,12 @@ class Call:
             raise field_problem(404, "Not Found", name, f"no such {what}")
         return value
 
+    @property
+    def min_position(self) -> int:
+        """The `Learnwork-Min-Position` the read models have reached for this request (checked
+        and waited for before the handler runs); 0 without one."""
+        return int(self.request.headers.get(MIN_POSITION, 0))
+
     def db(self) -> Any:
         """A pooled connection for read-model queries: `async with call.db() as conn`."""
         return self.cx.store.pool.acquire()

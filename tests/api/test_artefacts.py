@@ -221,7 +221,7 @@ async def test_members_only_community_artefacts_are_for_members(client: Client) 
     assert [a["title"] for a in listed["items"]] == ["Secret"]
 
     root = await make_admin(client)
-    root.position = ada.position
+    root.saw(ada)  # and its own registration as an admin
     assert (await root.request("GET", path)).status == 200
 
 
