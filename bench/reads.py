@@ -10,7 +10,9 @@ On a fresh database (embedded PostgreSQL, or BENCH_DATABASE_URL's server):
    (`GET /healthz`, one indexed single-row query), a member's home feed (first page, 20 items,
    tokens of 200 random members issued through the same command as sign-in), a profile (random
    members) and a search (random skill and topic words) take turns in rounds, as in
-   bench/api.py;
+   bench/api.py; the home feed twice: as served (first pages kept in memory, dropped as the log
+   changes them) and from a second `serve` with the cache off (LEARNWORK_HOME_FEED_CACHE=0),
+   gathered from the read models on every request;
 4. what fan-out on write would cost here: the rows a per-member feed table would hold for the
    same activities (each activity once per follower of its actor and per member of its
    community, deduplicated), counted in SQL over the read models.
@@ -133,9 +135,10 @@ async def fan_out_rows(url: str) -> tuple[int, int]:
     return activities, rows
 
 
-async def measure(base: str, bearer: list[str], handles: list[str], args: argparse.Namespace):
+async def measure(
+    base: str, uncached: str, bearer: list[str], handles: list[str], args: argparse.Namespace
+) -> dict[str, Result]:
     rng = random.Random(1)
-    connector = aiohttp.TCPConnector(limit=args.concurrency)
     auth = [{"Authorization": f"Bearer {t}"} for t in bearer]
 
     def health(s: aiohttp.ClientSession, _: int) -> Any:
@@ -152,13 +155,24 @@ async def measure(base: str, bearer: list[str], handles: list[str], args: argpar
         q = rng.choice(SEARCH_WORDS)
         return s.get("/api/v1/search", params={"q": q}, headers=auth[n % len(auth)])
 
-    phases = {"ceiling": health, "home": home, "profile": profile, "search": search}
     totals: dict[str, Result] = {}
-    async with aiohttp.ClientSession(base, connector=connector) as session:
-        await drive("warm-up", session, home, args.concurrency, 2.0)
+    limit = args.concurrency
+    async with (
+        aiohttp.ClientSession(base, connector=aiohttp.TCPConnector(limit=limit)) as served,
+        aiohttp.ClientSession(uncached, connector=aiohttp.TCPConnector(limit=limit)) as other,
+    ):
+        phases = {
+            "ceiling": (served, health),
+            "home": (served, home),
+            "home, no cache": (other, home),
+            "profile": (served, profile),
+            "search": (served, search),
+        }
+        await drive("warm-up", served, home, limit, 2.0)
+        await drive("warm-up", other, home, limit, 2.0)
         for _ in range(args.rounds):
-            for name, request in phases.items():
-                result = await drive(name, session, request, args.concurrency, args.seconds)
+            for name, (session, request) in phases.items():
+                result = await drive(name, session, request, limit, args.seconds)
                 prior = totals.get(name)
                 totals[name] = result if prior is None else prior + result
     return totals
@@ -168,7 +182,7 @@ def report(totals: dict[str, Result]) -> None:
     ceiling = totals["ceiling"]
     for name, result in totals.items():
         share = "" if name == "ceiling" else f"   {result.rate / ceiling.rate:.2f} of the ceiling"
-        print(result.line().replace(result.name, f"{name:<10}", 1) + share)
+        print(result.line() + share)
     print("targets: home and profile >= 0.80 of the ceiling and p99 < 30 ms; search p99 < 50 ms")
 
 
@@ -189,11 +203,14 @@ def run(server_url: str, args: argparse.Namespace) -> None:
             build(env, url, args, Path(folder))
         bearer, handles = asyncio.run(tokens(url, 200))
         server, base = start(["serve"], env, Path(folder) / "serve.log", READY)
+        no_cache = {**env, "LEARNWORK_HOME_FEED_CACHE": "0", "LEARNWORK_PROJECTIONS": "false"}
+        other, uncached = start(["serve"], no_cache, Path(folder) / "serve-2.log", READY)
         try:
-            report(asyncio.run(measure(base, bearer, handles, args)))
+            report(asyncio.run(measure(base, uncached, bearer, handles, args)))
         finally:
-            server.terminate()
-            server.wait(timeout=60)
+            for process in (server, other):
+                process.terminate()
+                process.wait(timeout=60)
 
 
 def build(env: dict[str, str], url: str, args: argparse.Namespace, folder: Path) -> None:
