@@ -15,7 +15,7 @@ from server.api.keys import COMMANDS, HOME_FEEDS, RUNNER
 from server.config import Settings
 from server.projections import feeds
 from server.projections.catalog import all_projections
-from server.projections.home_cache import DROP_ALL, IGNORED
+from server.projections.page_cache import DROP_ALL, IGNORED
 from tests.api.conftest import Client, Member, make_admin, register
 from tests.api.test_paths import _community, _join
 
