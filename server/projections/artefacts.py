@@ -29,73 +29,81 @@ class ArtefactsProjection(Projection):
     event_types = tags(ArtefactCreated, ArtefactRevised, ArtefactDeleted)
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
+        # Creations and revisions are written a segment at a time, each kind in one pipelined
+        # statement: new artefacts, then revisions (an artefact is created before it is revised,
+        # and a revision only replaces an older one), then every revision's row. A deletion
+        # closes the segment.
+        created: list[RecordedEvent] = []
+        revised: list[RecordedEvent] = []
         for event in events:
-            await _apply(conn, event)
+            if isinstance(event.data, ArtefactCreated):
+                created.append(event)
+            elif isinstance(event.data, ArtefactRevised):
+                revised.append(event)
+            else:
+                await _write(conn, created, revised)
+                created, revised = [], []
+                artefact_id = event.stream_id.removeprefix("artefact-")
+                await conn.execute(
+                    "DELETE FROM artefact_revisions WHERE artefact_id = $1", artefact_id
+                )
+                await conn.execute("DELETE FROM artefacts WHERE id = $1", artefact_id)
+        await _write(conn, created, revised)
 
 
 _CONTENT = "title, summary, body, format, html, links, skills"
+_CREATE = (
+    f"INSERT INTO artefacts (id, author_id, community_id, revision, {_CONTENT},"
+    " created_at, revised_at, position)"
+    " VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)"
+    " ON CONFLICT DO NOTHING"
+)
+_REVISE = (
+    "UPDATE artefacts SET revision = $2, title = $3, summary = $4, body = $5,"
+    " format = $6, html = $7, links = $8, skills = $9, revised_at = $10"
+    " WHERE id = $1 AND revision < $2"
+)
+_ADD_REVISION = (
+    f"INSERT INTO artefact_revisions (artefact_id, revision, {_CONTENT}, revised_at,"
+    " position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    " ON CONFLICT DO NOTHING"
+)
 
 
-async def _apply(conn: asyncpg.Connection, event: RecordedEvent) -> None:
-    artefact_id = event.stream_id.removeprefix("artefact-")
-    data = event.data
-    at = event.recorded_at
-    match data:
-        case ArtefactCreated():
-            html = render(data.body, data.format)
-            await conn.execute(
-                f"INSERT INTO artefacts (id, author_id, community_id, revision, {_CONTENT},"
-                " created_at, revised_at, position)"
-                " VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)"
-                " ON CONFLICT DO NOTHING",
-                artefact_id,
-                data.author_id,
-                data.community_id,
-                *_content(data, html),
-                at,
-                event.position,
-            )
-            await _add_revision(conn, artefact_id, 1, data, html, event)
-        case ArtefactRevised():
-            html = render(data.body, data.format)
-            await conn.execute(
-                "UPDATE artefacts SET revision = $2, title = $3, summary = $4, body = $5,"
-                " format = $6, html = $7, links = $8, skills = $9, revised_at = $10"
-                " WHERE id = $1 AND revision < $2",
-                artefact_id,
-                data.revision,
-                *_content(data, html),
-                at,
-            )
-            await _add_revision(conn, artefact_id, data.revision, data, html, event)
-        case ArtefactDeleted():
-            await conn.execute("DELETE FROM artefact_revisions WHERE artefact_id = $1", artefact_id)
-            await conn.execute("DELETE FROM artefacts WHERE id = $1", artefact_id)
+async def _write(
+    conn: asyncpg.Connection, created: list[RecordedEvent], revised: list[RecordedEvent]
+) -> None:
+    revisions = []
+    creations = []
+    for event in created:
+        data = event.data
+        assert isinstance(data, ArtefactCreated)
+        artefact_id = event.stream_id.removeprefix("artefact-")
+        content = _content(data, render(data.body, data.format))
+        at = event.recorded_at
+        creations.append(
+            (artefact_id, data.author_id, data.community_id, *content, at, event.position)
+        )
+        revisions.append((artefact_id, 1, *content, at, event.position))
+    changes = []
+    for event in revised:
+        data = event.data
+        assert isinstance(data, ArtefactRevised)
+        artefact_id = event.stream_id.removeprefix("artefact-")
+        content = _content(data, render(data.body, data.format))
+        changes.append((artefact_id, data.revision, *content, event.recorded_at))
+        revisions.append((artefact_id, data.revision, *content, event.recorded_at, event.position))
+    if creations:
+        await conn.executemany(_CREATE, creations)
+    if changes:
+        await conn.executemany(_REVISE, changes)
+    if revisions:
+        await conn.executemany(_ADD_REVISION, revisions)
 
 
 def _content(data: ArtefactCreated | ArtefactRevised, html: str) -> tuple[object, ...]:
     """The values of the `_CONTENT` columns."""
     return (data.title, data.summary, data.body, data.format, html, data.links, data.skills)
-
-
-async def _add_revision(
-    conn: asyncpg.Connection,
-    artefact_id: str,
-    revision: int,
-    data: ArtefactCreated | ArtefactRevised,
-    html: str,
-    event: RecordedEvent,
-) -> None:
-    await conn.execute(
-        f"INSERT INTO artefact_revisions (artefact_id, revision, {_CONTENT}, revised_at,"
-        " position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-        " ON CONFLICT DO NOTHING",
-        artefact_id,
-        revision,
-        *_content(data, html),
-        event.recorded_at,
-        event.position,
-    )
 
 
 # -- reading --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ not served at all.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -40,47 +41,87 @@ class PostsProjection(Projection):
     event_types = tags(PostPublished, PostEdited, PostDeleted, PostRemoved, PostLiked, PostUnliked)
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
-        # New posts, the bulk of the traffic, are inserted together: one pipelined round trip
-        # for a run of them instead of one each. Any other event first flushes the run.
-        published: list[RecordedEvent] = []
+        # Publications and likes, nearly all of the traffic, are written a segment at a time:
+        # every post of the segment in one pipelined insert, then every like in one statement,
+        # then every count they change in one more. That order is the log's wherever it
+        # matters (a post comes before its likes and replies), and counts add up in any order.
+        # Any other event closes the segment and is applied on its own.
+        segment = _Segment()
         for event in events:
             if isinstance(event.data, PostPublished):
-                published.append(event)
-                continue
-            await _insert(conn, published)
-            published = []
-            await _apply(conn, event)
-        await _insert(conn, published)
+                segment.published.append(event)
+            elif isinstance(event.data, PostLiked):
+                segment.liked.append(event)
+            else:
+                await segment.write(conn)
+                segment = _Segment()
+                await _apply(conn, event)
+        await segment.write(conn)
 
 
-async def _insert(conn: asyncpg.Connection, published: list[RecordedEvent]) -> None:
-    if not published:
-        return
-    await conn.executemany(
-        "INSERT INTO posts (id, author_id, community_id, in_reply_to, thread_id, body,"
-        " format, html, status, published_at, position)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'published', $9, $10)",
-        [
-            (
-                event.stream_id.removeprefix("post-"),
-                data.author_id,
-                data.community_id,
-                data.in_reply_to,
-                data.thread_id,
-                data.body,
-                data.format,
-                render(data.body, data.format),
-                event.recorded_at,
-                event.position,
+class _Segment:
+    def __init__(self) -> None:
+        self.published: list[RecordedEvent] = []
+        self.liked: list[RecordedEvent] = []
+
+    async def write(self, conn: asyncpg.Connection) -> None:
+        likes: Counter[str] = Counter()
+        replies = Counter(
+            parent
+            for event in self.published
+            if (parent := event.data.in_reply_to) is not None  # type: ignore[attr-defined]
+        )
+        if self.published:
+            await conn.executemany(_INSERT_POST, [_post_row(e) for e in self.published])
+        if self.liked:
+            rows = await conn.fetch(
+                _INSERT_LIKES,
+                [e.stream_id.removeprefix("post-") for e in self.liked],
+                [e.data.member_id for e in self.liked],  # type: ignore[attr-defined]
+                [e.recorded_at for e in self.liked],
+                [e.position for e in self.liked],
             )
-            for event in published
-            if isinstance(data := event.data, PostPublished)
-        ],
+            likes.update(dict(rows))
+        if ids := sorted(likes.keys() | replies.keys()):
+            await conn.execute(_COUNT, ids, [likes[i] for i in ids], [replies[i] for i in ids])
+
+
+_INSERT_POST = (
+    "INSERT INTO posts (id, author_id, community_id, in_reply_to, thread_id, body,"
+    " format, html, status, published_at, position)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'published', $9, $10)"
+)
+# The likes not there yet go in (a like repeated is nothing new); how many each post gained.
+_INSERT_LIKES = """
+WITH new AS (
+    INSERT INTO post_likes (post_id, member_id, liked_at, position)
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::bigint[])
+    ON CONFLICT DO NOTHING RETURNING post_id)
+SELECT post_id::text, count(*)::int FROM new GROUP BY post_id
+"""
+_COUNT = """
+UPDATE posts p SET likes_count = p.likes_count + d.likes,
+                   replies_count = p.replies_count + d.replies
+  FROM unnest($1::uuid[], $2::int[], $3::int[]) AS d(id, likes, replies)
+ WHERE p.id = d.id
+"""
+
+
+def _post_row(event: RecordedEvent) -> tuple[object, ...]:
+    data = event.data
+    assert isinstance(data, PostPublished)
+    return (
+        event.stream_id.removeprefix("post-"),
+        data.author_id,
+        data.community_id,
+        data.in_reply_to,
+        data.thread_id,
+        data.body,
+        data.format,
+        render(data.body, data.format),
+        event.recorded_at,
+        event.position,
     )
-    for event in published:
-        parent = event.data.in_reply_to  # type: ignore[attr-defined]
-        if parent is not None:
-            await _count_reply(conn, parent, 1)
 
 
 async def _apply(conn: asyncpg.Connection, event: RecordedEvent) -> None:
@@ -108,17 +149,6 @@ async def _apply(conn: asyncpg.Connection, event: RecordedEvent) -> None:
             await conn.execute("DELETE FROM post_likes WHERE post_id = $1", post_id)
             if row is not None and row[0] is not None:
                 await _count_reply(conn, row[0], -1)
-        case PostLiked():
-            inserted = await conn.fetchval(
-                "INSERT INTO post_likes (post_id, member_id, liked_at, position)"
-                " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1",
-                post_id,
-                data.member_id,
-                event.recorded_at,
-                event.position,
-            )
-            if inserted:
-                await _count_like(conn, post_id, 1)
         case PostUnliked():
             deleted = await conn.fetchval(
                 "DELETE FROM post_likes WHERE post_id = $1 AND member_id = $2 RETURNING 1",

@@ -1,0 +1,120 @@
+"""Read models that write a batch a segment at a time (posts, members, artefacts) end up exactly
+as if each event had been applied on its own: the same history, applied with batches of 1,000
+and of 1, gives the same tables. The history mixes what segments reorder (publications, likes,
+follows, revisions) with what closes them (unlikes, deletions, unfollows), repeats and all."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from server.events.store import EventStore
+from server.events.types import REGISTRY
+from server.events.types.artefacts import ArtefactCreated, ArtefactDeleted, ArtefactRevised
+from server.events.types.members import MemberFollowed, MemberRegistered, MemberUnfollowed
+from server.events.types.posts import (
+    PostDeleted,
+    PostLiked,
+    PostPublished,
+    PostRemoved,
+    PostUnliked,
+)
+from server.projections.artefacts import ArtefactsProjection
+from server.projections.members import MembersProjection
+from server.projections.posts import PostsProjection
+from server.projections.runner import ProjectionRunner
+
+TABLES = {
+    "members": "SELECT id, followers_count, following_count FROM members ORDER BY id",
+    "member_follows": "SELECT follower, followee, position FROM member_follows ORDER BY 1, 2",
+    "posts": "SELECT id, status, html, likes_count, replies_count FROM posts ORDER BY id",
+    "post_likes": "SELECT post_id, member_id, position FROM post_likes ORDER BY 1, 2",
+    "artefacts": "SELECT id, revision, title, html, revised_at FROM artefacts ORDER BY id",
+    "artefact_revisions": "SELECT artefact_id, revision, title, html, position"
+    " FROM artefact_revisions ORDER BY 1, 2",
+}
+
+
+@pytest.fixture
+async def real_store(database_url: str) -> AsyncIterator[EventStore]:
+    store = await EventStore.open(database_url, REGISTRY, pool_size=4)
+    yield store
+    await store.close()
+
+
+async def write_history(store: EventStore, rng: random.Random) -> None:
+    members = [str(uuid.uuid4()) for _ in range(12)]
+    for i, member in enumerate(members):
+        await store.append(f"member-{member}", [MemberRegistered(handle=f"m{i}", display_name="M")])
+    posts: list[str] = []
+    artefacts: dict[str, int] = {}  # id → last revision
+    for _ in range(1500):
+        member, other = rng.sample(members, 2)
+        choice = rng.random()
+        if choice < 0.3 or not posts:
+            post = str(uuid.uuid4())
+            parent = rng.choice(posts) if posts and rng.random() < 0.4 else None
+            data = PostPublished(
+                author_id=member,
+                body=f"*post* {len(posts)}",
+                thread_id=parent or post,
+                in_reply_to=parent,
+            )
+            await store.append(f"post-{post}", [data])
+            posts.append(post)
+        elif choice < 0.6:
+            await store.append(f"post-{rng.choice(posts)}", [PostLiked(member_id=member)])
+        elif choice < 0.65:
+            await store.append(f"post-{rng.choice(posts)}", [PostUnliked(member_id=member)])
+        elif choice < 0.68 and len(posts) > 1:  # as the domain does: a tombstone is final
+            gone = posts.pop(rng.randrange(len(posts)))
+            await store.append(f"post-{gone}", [rng.choice([PostDeleted(), PostRemoved(by=other)])])
+        elif choice < 0.73 or not artefacts:
+            artefact = str(uuid.uuid4())
+            created = ArtefactCreated(author_id=member, title="a", body="**v1**")
+            await store.append(f"artefact-{artefact}", [created])
+            artefacts[artefact] = 1
+        elif choice < 0.8:
+            artefact = rng.choice(list(artefacts))
+            artefacts[artefact] += 1
+            revision = artefacts[artefact]
+            revised = ArtefactRevised(revision=revision, title=f"a{revision}", body=f"v{revision}")
+            await store.append(f"artefact-{artefact}", [revised])
+        elif choice < 0.81:
+            artefact = rng.choice(list(artefacts))
+            await store.append(f"artefact-{artefact}", [ArtefactDeleted()])
+            del artefacts[artefact]
+        elif choice < 0.95:
+            await store.append(f"member-{member}", [MemberFollowed(member_id=other)])
+        else:
+            await store.append(f"member-{member}", [MemberUnfollowed(member_id=other)])
+
+
+async def tables(conn: asyncpg.Connection) -> dict[str, list[asyncpg.Record]]:
+    return {name: await conn.fetch(query) for name, query in TABLES.items()}
+
+
+async def test_segments_write_what_one_event_at_a_time_writes(
+    real_store: EventStore, database_url: str, db: asyncpg.Connection
+) -> None:
+    await write_history(real_store, random.Random(3))
+    projections = [MembersProjection(), PostsProjection(), ArtefactsProjection()]
+
+    await ProjectionRunner(real_store, database_url, projections, batch_size=1000).catch_up()
+    batched = await tables(db)
+    await db.execute(f"TRUNCATE {', '.join(TABLES)}")
+    await db.execute("DELETE FROM projection_checkpoints")
+    await ProjectionRunner(real_store, database_url, projections, batch_size=1).catch_up()
+    one_by_one = await tables(db)
+
+    assert batched == one_by_one
+    counts = await db.fetchrow(
+        "SELECT (SELECT sum(likes_count) FROM posts), (SELECT count(*) FROM post_likes),"
+        " (SELECT sum(followers_count) FROM members), (SELECT count(*) FROM member_follows)"
+    )
+    assert counts[0] == counts[1] > 100 and counts[2] == counts[3] > 20
+    assert len(batched["artefact_revisions"]) > len(batched["artefacts"]) > 20
