@@ -67,8 +67,9 @@ class Page(msgspec.Struct, frozen=True):
 
     `position` is the last position the read passed over: the last event's, or further when
     the read skipped events of types not asked for (a consumer's checkpoint moves there all
-    the same). `read` counts every event passed over, skipped ones included; a read that
-    stopped at its limit may have more to give at once."""
+    the same). `read` counts what it passed over — events, skipped ones included, or for a
+    read of some types the positions (with the gaps rolled-back appends leave); a read that
+    stopped at its limit may have more to give at once, one that read 0 is at the head."""
 
     events: list[RecordedEvent]
     position: int

@@ -9,8 +9,9 @@ keeps the newest events read in memory, a window with no gap: it holds every eve
 - A subscriber whose checkpoint lies in the window is served from memory.
 - One at the end of the window waits for the next read of the log, which it shares with
   everyone else at the end: at most one read at a time, and at most one per `min_interval`.
-- One behind the window (catching up from an older checkpoint) reads the database itself, and
-  joins the window once it reaches it.
+- One behind the window (catching up from an older checkpoint) reads the database itself
+  (`EventStore.read_page`: only the types it asks for), and joins the window once it reaches
+  it. A reader that reaches the head of the log where there is no window yet starts one there.
 
 A subscriber served from memory may have let a notification of newer events pass (it woke,
 read, and found only what the window held); so whenever a read brings new events into the
@@ -34,17 +35,21 @@ from server.events.envelope import Page, RecordedEvent
 Fetch = Callable[[int, int], Awaitable[Sequence[asyncpg.Record]]]
 """Rows of the events table after a position, at most a number of them, in position order;
 each row's first column is the position and its fifth the type."""
+ReadPage = Callable[[int, int, Collection[str] | None], Awaitable[Page]]
+"""`EventStore.read_page`."""
 
 
 class LogTail:
     def __init__(
         self,
         fetch: Fetch,
+        read_page: ReadPage,
         decode: Callable[[asyncpg.Record], RecordedEvent],
         woken: Callable[[], None],
         size: int = 4000,
     ) -> None:
         self._fetch = fetch
+        self._read_page = read_page
         self._decode = decode
         self._woken = woken
         self._size = size
@@ -70,11 +75,10 @@ class LogTail:
             await self._extend(after, limit, min_interval)
         if self._covers(after):
             return self._serve(after, limit, types)
-        rows = await self._fetch(after, limit)
-        if len(rows) < limit and (self._start is None or after > self._end):
-            self._reset(after, rows)  # it reached the head where no window was: start one here
-        events = [self._decode(r) for r in rows if types is None or r[4] in types]
-        return Page(events, rows[-1][0] if rows else after, len(rows))
+        page = await self._read_page(after, limit, types)
+        if page.read < limit and (self._start is None or after > self._end):
+            self._reset(page.position)  # it reached the head where no window was: start one here
+        return page
 
     def _covers(self, after: int) -> bool:
         return self._start is not None and self._start <= after <= self._end
@@ -106,10 +110,9 @@ class LogTail:
             event = self._events[i] = self._decode(self._rows[i])
         return event
 
-    def _reset(self, after: int, rows: Sequence[asyncpg.Record]) -> None:
-        self._start = self._end = after
+    def _reset(self, position: int) -> None:
+        self._start = self._end = position
         self._positions, self._rows, self._events = [], [], []
-        self._append(rows)
 
     def _append(self, rows: Sequence[asyncpg.Record]) -> None:
         self._positions.extend(r[0] for r in rows)

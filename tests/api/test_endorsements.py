@@ -77,6 +77,7 @@ async def test_refusals_name_the_field(client: Client) -> None:
         assert response.status == status, (body, await response.text())
         assert response.content_type == "application/problem+json"
         assert field_of(await response.json()) == field, body
+    ada.saw(bob)  # bob registered after ada: read at least up to that
     assert (await ada.expect("GET", "/api/v1/members/bob/endorsements", 200))["items"] == []
     assert (
         field_of(await ada.expect("DELETE", "/api/v1/endorsements/nope", 404)) == "endorsement_id"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Collection
 
 import asyncpg
 
@@ -15,20 +16,25 @@ from tests.events.sample_events import Noted, RenamedV2
 
 
 class CountedReads:
-    """The store's own read of the log, counted."""
+    """The store's own reads of the log, counted."""
 
     def __init__(self, store: EventStore) -> None:
         self.store = store
         self.reads = 0
 
-    async def __call__(self, after: int, limit: int) -> list[asyncpg.Record]:
+    async def fetch(self, after: int, limit: int) -> list[asyncpg.Record]:
         self.reads += 1
         return await self.store._fetch_after(after, limit)
+
+    async def read_page(self, after: int, limit: int, types: Collection[str] | None) -> Page:
+        self.reads += 1
+        return await self.store.read_page(after, limit, types)
 
 
 def tail_of(store: EventStore, size: int = 4000) -> tuple[LogTail, CountedReads]:
     reads = CountedReads(store)
-    return LogTail(reads, store._recorded, store.notifier.wake_all, size=size), reads
+    tail = LogTail(reads.fetch, reads.read_page, store._recorded, store.notifier.wake_all, size)
+    return tail, reads
 
 
 async def test_subscribers_at_the_end_share_one_read_and_one_decoding(store: EventStore) -> None:
