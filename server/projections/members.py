@@ -6,6 +6,7 @@ serves active members only, so a suspension hides a member everywhere at once.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -48,8 +49,9 @@ class MembersProjection(Projection):
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         # Follows, most of the traffic, are written a segment at a time: one statement adds
-        # them and the counts they change. A member registers before anyone follows them, and
-        # follows add up in any order; an unfollow (or any other event) closes the segment.
+        # them, one more moves the counts they change. A member registers before anyone follows
+        # them, and follows add up in any order; an unfollow (or any other event) closes the
+        # segment.
         follows: list[RecordedEvent] = []
         for event in events:
             if isinstance(event.data, MemberFollowed):
@@ -61,37 +63,42 @@ class MembersProjection(Projection):
         await _follow(conn, follows)
 
 
-# The follows not there yet go in (a follow repeated is nothing new), and each member's two
-# counts move by what it gained, in one UPDATE per member.
+def _member_id(event: RecordedEvent) -> str:
+    return event.stream_id.removeprefix("member-")
+
+
+# The follows not there yet go in (a follow repeated is nothing new): who follows whom anew.
 _FOLLOW = """
-WITH new AS (
-    INSERT INTO member_follows (follower, followee, since, position)
-    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::bigint[])
-    ON CONFLICT DO NOTHING RETURNING follower, followee),
-counts AS (
-    SELECT id, sum(following)::int AS following, sum(followers)::int AS followers
-      FROM (SELECT follower AS id, 1 AS following, 0 AS followers FROM new
-            UNION ALL SELECT followee, 0, 1 FROM new) gained
-     GROUP BY id)
-UPDATE members m SET following_count = m.following_count + c.following,
-                     followers_count = m.followers_count + c.followers
-  FROM counts c WHERE m.id = c.id
+INSERT INTO member_follows (follower, followee, since, position)
+SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::bigint[])
+ON CONFLICT DO NOTHING RETURNING follower::text, followee::text
+"""
+# Each member's two counts moved at once (an UPDATE must not touch a row twice). Driven by the
+# members named, so it looks them up by id rather than scanning the table.
+_COUNT_FOLLOWS = """
+UPDATE members m SET following_count = m.following_count + d.following,
+                     followers_count = m.followers_count + d.followers
+  FROM unnest($1::uuid[], $2::int[], $3::int[]) AS d(id, following, followers)
+ WHERE m.id = d.id
 """
 
 
 async def _follow(conn: asyncpg.Connection, follows: list[RecordedEvent]) -> None:
-    if follows:
+    if not follows:
+        return
+    new = await conn.fetch(
+        _FOLLOW,
+        [_member_id(e) for e in follows],
+        [e.data.member_id for e in follows],  # type: ignore[attr-defined]
+        [e.recorded_at for e in follows],
+        [e.position for e in follows],
+    )
+    following = Counter(r[0] for r in new)
+    followers = Counter(r[1] for r in new)
+    if ids := sorted(following.keys() | followers.keys()):
         await conn.execute(
-            _FOLLOW,
-            [_member_id(e) for e in follows],
-            [e.data.member_id for e in follows],  # type: ignore[attr-defined]
-            [e.recorded_at for e in follows],
-            [e.position for e in follows],
+            _COUNT_FOLLOWS, ids, [following[i] for i in ids], [followers[i] for i in ids]
         )
-
-
-def _member_id(event: RecordedEvent) -> str:
-    return event.stream_id.removeprefix("member-")
 
 
 async def _apply(conn: asyncpg.Connection, event: RecordedEvent) -> None:
