@@ -73,14 +73,12 @@ INSERT INTO member_follows (follower, followee, since, position)
 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::bigint[])
 ON CONFLICT DO NOTHING RETURNING follower::text, followee::text
 """
-# Each member's two counts moved at once (an UPDATE must not touch a row twice). Driven by the
-# members named, so it looks them up by id rather than scanning the table.
-_COUNT_FOLLOWS = """
-UPDATE members m SET following_count = m.following_count + d.following,
-                     followers_count = m.followers_count + d.followers
-  FROM unnest($1::uuid[], $2::int[], $3::int[]) AS d(id, following, followers)
- WHERE m.id = d.id
-"""
+# Each member's two counts moved at once, by primary key: a plan that cannot turn into a scan
+# of the table however small it was when the plan was made (a rebuild, a new instance).
+_COUNT_FOLLOWS = (
+    "UPDATE members SET following_count = following_count + $2,"
+    " followers_count = followers_count + $3 WHERE id = $1"
+)
 
 
 async def _follow(conn: asyncpg.Connection, follows: list[RecordedEvent]) -> None:
@@ -96,9 +94,7 @@ async def _follow(conn: asyncpg.Connection, follows: list[RecordedEvent]) -> Non
     following = Counter(r[0] for r in new)
     followers = Counter(r[1] for r in new)
     if ids := sorted(following.keys() | followers.keys()):
-        await conn.execute(
-            _COUNT_FOLLOWS, ids, [following[i] for i in ids], [followers[i] for i in ids]
-        )
+        await conn.executemany(_COUNT_FOLLOWS, [(i, following[i], followers[i]) for i in ids])
 
 
 async def _apply(conn: asyncpg.Connection, event: RecordedEvent) -> None:

@@ -83,7 +83,7 @@ class _Segment:
             )
             likes.update(dict(rows))
         if ids := sorted(likes.keys() | replies.keys()):
-            await conn.execute(_COUNT, ids, [likes[i] for i in ids], [replies[i] for i in ids])
+            await conn.executemany(_COUNT, [(i, likes[i], replies[i]) for i in ids])
 
 
 _INSERT_POST = (
@@ -99,12 +99,12 @@ WITH new AS (
     ON CONFLICT DO NOTHING RETURNING post_id)
 SELECT post_id::text, count(*)::int FROM new GROUP BY post_id
 """
-_COUNT = """
-UPDATE posts p SET likes_count = p.likes_count + d.likes,
-                   replies_count = p.replies_count + d.replies
-  FROM unnest($1::uuid[], $2::int[], $3::int[]) AS d(id, likes, replies)
- WHERE p.id = d.id
-"""
+# By primary key, one pipelined statement per post: a plan that cannot turn into a scan of the
+# table however small it was when the plan was made (a rebuild, a new instance).
+_COUNT = (
+    "UPDATE posts SET likes_count = likes_count + $2, replies_count = replies_count + $3"
+    " WHERE id = $1"
+)
 
 
 def _post_row(event: RecordedEvent) -> tuple[object, ...]:

@@ -48,19 +48,13 @@ IDLE_RECORD_INTERVAL = 1.0
 """Seconds between two recordings of the position of a projection that reads only events it
 does not use: one transaction a second, rather than one per read (measured in bench/api.py)."""
 
-# Also, for the transaction:
-# - commits asynchronously (no wait for the WAL flush): a read model is derived data. A database
-#   crash can lose the last such commits, but each takes its effects and its checkpoint
-#   together, so the projection resumes from an earlier checkpoint with matching tables and
-#   applies those events again: still exactly once. Durability stays where it matters, on the
-#   log's appends;
-# - sets how statements are planned ($2): while catching up, for their values — a plan cached
-#   while a read model's tables were small (a rebuild, a new instance) looked rows up by
-#   scanning, and kept doing so as they grew (rebuilding members alone: 32 s with cached
-#   plans, 16 s without); live, cached plans, made once the tables have grown.
+# Also makes the transaction commit asynchronously (no wait for the WAL flush): a read model is
+# derived data. A database crash can lose the last such commits, but each takes its effects and
+# its checkpoint together, so the projection resumes from an earlier checkpoint with matching
+# tables and applies those events again: still exactly once. Durability stays where it matters,
+# on the log's appends.
 _LOCK_CHECKPOINT = (
-    "SELECT position, set_config('synchronous_commit', 'off', true),"
-    " set_config('plan_cache_mode', $2, true)"
+    "SELECT position, set_config('synchronous_commit', 'off', true)"
     " FROM projection_checkpoints WHERE name = $1 FOR UPDATE"
 )
 
@@ -223,9 +217,7 @@ class ProjectionRunner:
     async def _apply_or_pin(self, projection: Projection, position: int, page: Page) -> bool:
         """Apply a page; if it fails, find and record the failing event, then raise."""
         try:
-            return await self._apply(
-                projection, position, page.events, page.position, page.read == self._batch_size
-            )
+            return await self._apply(projection, position, page.events, page.position)
         except CONNECTION_LOST:
             raise
         except Exception:
@@ -240,21 +232,14 @@ class ProjectionRunner:
         )
 
     async def _apply(
-        self,
-        projection: Projection,
-        position: int,
-        events: list[RecordedEvent],
-        to: int,
-        catching_up: bool = False,
+        self, projection: Projection, position: int, events: list[RecordedEvent], to: int
     ) -> bool:
         """Apply `events` and move the checkpoint from `position` on to `to`, in one
-        transaction; False, with nothing written, if the checkpoint is not at `position`.
-        `catching_up`: more events wait after these (the read filled its page)."""
-        planning = "force_custom_plan" if catching_up else "auto"
+        transaction; False, with nothing written, if the checkpoint is not at `position`."""
         async with self.store.pool.acquire() as conn:
             try:
                 async with conn.transaction():
-                    current = await conn.fetchval(_LOCK_CHECKPOINT, projection.name, planning)
+                    current = await conn.fetchval(_LOCK_CHECKPOINT, projection.name)
                     if current is None:
                         # No row to lock yet. Create it (a concurrent creator makes this wait for
                         # its commit), then lock it: never treat a missing row as "at 0".
@@ -263,7 +248,7 @@ class ProjectionRunner:
                             " ON CONFLICT DO NOTHING",
                             projection.name,
                         )
-                        current = await conn.fetchval(_LOCK_CHECKPOINT, projection.name, planning)
+                        current = await conn.fetchval(_LOCK_CHECKPOINT, projection.name)
                     if current != position:
                         return False
                     if events:
