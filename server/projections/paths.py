@@ -58,8 +58,70 @@ class PathsProjection(Projection):
     event_types = tags(*TYPES)  # every path and enrollment event
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
+        # Learners' progress, most of the traffic, is written a segment at a time: enrollments,
+        # then completed steps, then paths completed, each kind in one pipelined statement.
+        # For one learner and path that is the log's order (one enrollment, its steps, the
+        # completion); leaving, or any event about the path itself, closes the segment.
+        segment = _Progress()
         for event in events:
-            await _apply(conn, event)
+            if not segment.take(event):
+                await segment.write(conn)
+                segment = _Progress()
+                await _apply(conn, event)
+        await segment.write(conn)
+
+
+class _Progress:
+    def __init__(self) -> None:
+        self.enrolled: list[tuple[object, ...]] = []
+        self.steps: list[tuple[object, ...]] = []
+        self.active: list[tuple[object, ...]] = []
+        self.completed: list[tuple[object, ...]] = []
+
+    def take(self, event: RecordedEvent) -> bool:
+        data, at = event.data, event.recorded_at
+        match data:
+            case Enrolled():
+                self.enrolled.append((data.path_id, data.member_id, at, event.position))
+            case StepCompleted():
+                self.steps.append(
+                    (data.path_id, data.member_id, data.step_id, at,
+                     data.evidence_artefact_id, data.reflection)
+                )  # fmt: skip
+                self.active.append((data.path_id, data.member_id, at))
+            case PathCompleted():
+                self.completed.append((data.path_id, data.member_id, at))
+            case _:
+                return False
+        return True
+
+    async def write(self, conn: asyncpg.Connection) -> None:
+        for statement, rows in (
+            (_ENROLL, self.enrolled),
+            (_COMPLETE_STEP, self.steps),
+            (_ACTIVE, self.active),
+            (_COMPLETE_PATH, self.completed),
+        ):
+            if rows:
+                await conn.executemany(statement, rows)
+
+
+_ENROLL = (
+    "INSERT INTO enrollments (path_id, member_id, status, enrolled_at, position,"
+    " first_enrolled_at, last_active_at) VALUES ($1, $2, 'enrolled', $3, $4, $3, $3)"
+    " ON CONFLICT (path_id, member_id) DO UPDATE SET status = 'enrolled',"
+    " enrolled_at = $3, left_at = NULL, position = $4, last_active_at = $3"
+)
+_COMPLETE_STEP = (
+    "INSERT INTO enrollment_steps (path_id, member_id, step_id, completed_at,"
+    " evidence_artefact_id, reflection) VALUES ($1, $2, $3, $4, $5, $6)"
+    " ON CONFLICT DO NOTHING"
+)
+_ACTIVE = "UPDATE enrollments SET last_active_at = $3 WHERE path_id = $1 AND member_id = $2"
+_COMPLETE_PATH = (
+    "UPDATE enrollments SET path_completed_at = coalesce(path_completed_at, $3)"
+    " WHERE path_id = $1 AND member_id = $2"
+)
 
 
 _STEP_INSERT = (
@@ -85,8 +147,14 @@ def _step_row(path_id: str, ordinal: int, step: PathStep) -> tuple[object, ...]:
 async def _apply(conn: asyncpg.Connection, event: RecordedEvent) -> None:
     data = event.data
     at = event.recorded_at
-    if isinstance(data, Enrolled | StepCompleted | PathCompleted | EnrollmentLeft):
-        await _apply_enrollment(conn, event)
+    if isinstance(data, EnrollmentLeft):  # the rest of a learner's progress: `_Progress`
+        await conn.execute(
+            "UPDATE enrollments SET status = 'left', left_at = $3"
+            " WHERE path_id = $1 AND member_id = $2",
+            data.path_id,
+            data.member_id,
+            at,
+        )
         return
     path_id = event.stream_id.removeprefix("path-")
     match data:
@@ -173,57 +241,6 @@ async def _apply(conn: asyncpg.Connection, event: RecordedEvent) -> None:
         case _:
             return
     await conn.execute("UPDATE paths SET updated_at = $2 WHERE id = $1", path_id, at)
-
-
-async def _apply_enrollment(conn: asyncpg.Connection, event: RecordedEvent) -> None:
-    data = event.data
-    at = event.recorded_at
-    match data:
-        case Enrolled():
-            await conn.execute(
-                "INSERT INTO enrollments (path_id, member_id, status, enrolled_at, position,"
-                " first_enrolled_at, last_active_at) VALUES ($1, $2, 'enrolled', $3, $4, $3, $3)"
-                " ON CONFLICT (path_id, member_id) DO UPDATE SET status = 'enrolled',"
-                " enrolled_at = $3, left_at = NULL, position = $4, last_active_at = $3",
-                data.path_id,
-                data.member_id,
-                at,
-                event.position,
-            )
-        case StepCompleted():
-            await conn.execute(
-                "INSERT INTO enrollment_steps (path_id, member_id, step_id, completed_at,"
-                " evidence_artefact_id, reflection) VALUES ($1, $2, $3, $4, $5, $6)"
-                " ON CONFLICT DO NOTHING",
-                data.path_id,
-                data.member_id,
-                data.step_id,
-                at,
-                data.evidence_artefact_id,
-                data.reflection,
-            )
-            await conn.execute(
-                "UPDATE enrollments SET last_active_at = $3 WHERE path_id = $1 AND member_id = $2",
-                data.path_id,
-                data.member_id,
-                at,
-            )
-        case PathCompleted():
-            await conn.execute(
-                "UPDATE enrollments SET path_completed_at = coalesce(path_completed_at, $3)"
-                " WHERE path_id = $1 AND member_id = $2",
-                data.path_id,
-                data.member_id,
-                at,
-            )
-        case EnrollmentLeft():
-            await conn.execute(
-                "UPDATE enrollments SET status = 'left', left_at = $3"
-                " WHERE path_id = $1 AND member_id = $2",
-                data.path_id,
-                data.member_id,
-                at,
-            )
 
 
 # -- reading --------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Read models that write a batch a segment at a time (posts, members, artefacts) end up exactly
+"""Read models that write a batch a segment at a time (posts, members, artefacts, paths) end up
+exactly
 as if each event had been applied on its own: the same history, applied with batches of 1,000
 and of 1, gives the same tables. The history mixes what segments reorder (publications, likes,
 follows, revisions) with what closes them (unlikes, deletions, unfollows), repeats and all."""
@@ -8,6 +9,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import pytest
@@ -16,6 +18,7 @@ from server.events.store import EventStore
 from server.events.types import REGISTRY
 from server.events.types.artefacts import ArtefactCreated, ArtefactDeleted, ArtefactRevised
 from server.events.types.members import MemberFollowed, MemberRegistered, MemberUnfollowed
+from server.events.types.paths import Enrolled, EnrollmentLeft, PathCompleted, StepCompleted
 from server.events.types.posts import (
     PostDeleted,
     PostLiked,
@@ -25,6 +28,7 @@ from server.events.types.posts import (
 )
 from server.projections.artefacts import ArtefactsProjection
 from server.projections.members import MembersProjection
+from server.projections.paths import PathsProjection
 from server.projections.posts import PostsProjection
 from server.projections.runner import ProjectionRunner
 
@@ -34,6 +38,10 @@ TABLES = {
     "posts": "SELECT id, status, html, likes_count, replies_count FROM posts ORDER BY id",
     "post_likes": "SELECT post_id, member_id, position FROM post_likes ORDER BY 1, 2",
     "artefacts": "SELECT id, revision, title, html, revised_at FROM artefacts ORDER BY id",
+    "enrollments": "SELECT path_id, member_id, status, enrolled_at, left_at, path_completed_at,"
+    " first_enrolled_at, last_active_at, position FROM enrollments ORDER BY 1, 2",
+    "enrollment_steps": "SELECT path_id, member_id, step_id, completed_at FROM enrollment_steps"
+    " ORDER BY 1, 2, 3",
     "artefact_revisions": "SELECT artefact_id, revision, title, html, position"
     " FROM artefact_revisions ORDER BY 1, 2",
 }
@@ -52,6 +60,8 @@ async def write_history(store: EventStore, rng: random.Random) -> None:
         await store.append(f"member-{member}", [MemberRegistered(handle=f"m{i}", display_name="M")])
     posts: list[str] = []
     artefacts: dict[str, int] = {}  # id → last revision
+    paths = [str(uuid.uuid4()) for _ in range(3)]
+    learners: Learners = {}
     for _ in range(1500):
         member, other = rng.sample(members, 2)
         choice = rng.random()
@@ -88,10 +98,41 @@ async def write_history(store: EventStore, rng: random.Random) -> None:
             artefact = rng.choice(list(artefacts))
             await store.append(f"artefact-{artefact}", [ArtefactDeleted()])
             del artefacts[artefact]
-        elif choice < 0.95:
+        elif choice < 0.9:
+            await learn(store, rng, paths, member, learners)
+        elif choice < 0.97:
             await store.append(f"member-{member}", [MemberFollowed(member_id=other)])
         else:
             await store.append(f"member-{member}", [MemberUnfollowed(member_id=other)])
+
+
+STEPS = [str(uuid.uuid4()) for _ in range(4)]
+Learners = dict[tuple[str, str], list[str]]
+"""Per path and member enrolled, the steps done (kept when they leave, as the domain does)."""
+
+
+async def learn(
+    store: EventStore, rng: random.Random, paths: list[str], member: str, learners: Learners
+) -> None:
+    """One step of a learner's way through a path: enroll, complete the next step, complete
+    the path, leave, enroll again."""
+    path = rng.choice(paths)
+    stream = f"enrollment-{path}-{member}"
+    ids = {"path_id": path, "member_id": member}
+    done = learners.get((path, member))
+    if done is None or done[-1:] == ["left"]:
+        learners[(path, member)] = done = [s for s in done or [] if s != "left"]
+        await store.append(stream, [Enrolled(**ids)])
+    elif rng.random() < 0.1:
+        done.append("left")
+        await store.append(stream, [EnrollmentLeft(**ids)])
+    elif len(done) < len(STEPS):
+        step = STEPS[len(done)]
+        done.append(step)
+        events: list[Any] = [StepCompleted(**ids, step_id=step)]
+        if len(done) == len(STEPS):
+            events.append(PathCompleted(**ids))
+        await store.append(stream, events)
 
 
 async def tables(conn: asyncpg.Connection) -> dict[str, list[asyncpg.Record]]:
@@ -102,7 +143,12 @@ async def test_segments_write_what_one_event_at_a_time_writes(
     real_store: EventStore, database_url: str, db: asyncpg.Connection
 ) -> None:
     await write_history(real_store, random.Random(3))
-    projections = [MembersProjection(), PostsProjection(), ArtefactsProjection()]
+    projections = [
+        MembersProjection(),
+        PostsProjection(),
+        ArtefactsProjection(),
+        PathsProjection(),
+    ]
 
     await ProjectionRunner(real_store, database_url, projections, batch_size=1000).catch_up()
     batched = await tables(db)
@@ -118,3 +164,6 @@ async def test_segments_write_what_one_event_at_a_time_writes(
     )
     assert counts[0] == counts[1] > 100 and counts[2] == counts[3] > 20
     assert len(batched["artefact_revisions"]) > len(batched["artefacts"]) > 20
+    assert len(batched["enrollment_steps"]) > 20
+    assert any(e["path_completed_at"] for e in batched["enrollments"])
+    assert any(e["left_at"] for e in batched["enrollments"])
