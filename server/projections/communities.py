@@ -8,6 +8,7 @@ of member lists, and resources they added are not served.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
@@ -74,8 +75,46 @@ class CommunitiesProjection(Projection):
     )
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
+        # Joins, most of the traffic, are written a run at a time: the requests and invitations
+        # they settle dropped, the memberships added and the counts moved, one statement each.
+        # Any other event ends the run.
+        joined: list[RecordedEvent] = []
         for event in events:
+            if isinstance(event.data, MemberJoined):
+                joined.append(event)
+                continue
+            await _join(conn, joined)
+            joined = []
             await _apply(conn, event)
+        await _join(conn, joined)
+
+
+async def _join(conn: asyncpg.Connection, joined: list[RecordedEvent]) -> None:
+    if not joined:
+        return
+    pairs = [
+        (e.stream_id.removeprefix("community-"), e.data.member_id)  # type: ignore[attr-defined]
+        for e in joined
+    ]
+    for table in ("community_requests", "community_invitations"):
+        await conn.executemany(
+            f"DELETE FROM {table} WHERE community_id = $1 AND member_id = $2", pairs
+        )
+    added = await conn.fetch(
+        "INSERT INTO community_members (community_id, member_id, role, since, position)"
+        " SELECT c, m, 'member', t, p"
+        " FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::bigint[]) AS j(c, m, t, p)"
+        " ON CONFLICT DO NOTHING RETURNING community_id::text",
+        [c for c, _ in pairs],
+        [m for _, m in pairs],
+        [e.recorded_at for e in joined],
+        [e.position for e in joined],
+    )
+    counts = Counter(r[0] for r in added)
+    await conn.executemany(
+        "UPDATE communities SET members_count = members_count + $2 WHERE id = $1",
+        sorted(counts.items()),
+    )
 
 
 async def _apply(conn: asyncpg.Connection, event: RecordedEvent) -> None:
@@ -112,10 +151,6 @@ async def _apply(conn: asyncpg.Connection, event: RecordedEvent) -> None:
                 data.join_policy,
                 at,
             )
-        case MemberJoined():
-            await _drop(conn, "community_requests", community_id, data.member_id)
-            await _drop(conn, "community_invitations", community_id, data.member_id)
-            await _add_member(conn, community_id, data.member_id, "member", event)
         case MemberLeft() | MemberRemoved():
             await _remove_member(conn, community_id, data.member_id)
         case JoinRequested():

@@ -1,5 +1,5 @@
-"""Read models that write a batch a segment at a time (posts, members, artefacts, paths) end up
-exactly
+"""Read models that write a batch a segment at a time (posts, members, artefacts, paths,
+communities) end up exactly
 as if each event had been applied on its own: the same history, applied with batches of 1,000
 and of 1, gives the same tables. The history mixes what segments reorder (publications, likes,
 follows, revisions) with what closes them (unlikes, deletions, unfollows), repeats and all."""
@@ -17,6 +17,13 @@ import pytest
 from server.events.store import EventStore
 from server.events.types import REGISTRY
 from server.events.types.artefacts import ArtefactCreated, ArtefactDeleted, ArtefactRevised
+from server.events.types.communities import (
+    CommunityCreated,
+    JoinRequested,
+    MemberInvited,
+    MemberJoined,
+    MemberLeft,
+)
 from server.events.types.members import MemberFollowed, MemberRegistered, MemberUnfollowed
 from server.events.types.paths import Enrolled, EnrollmentLeft, PathCompleted, StepCompleted
 from server.events.types.posts import (
@@ -27,6 +34,7 @@ from server.events.types.posts import (
     PostUnliked,
 )
 from server.projections.artefacts import ArtefactsProjection
+from server.projections.communities import CommunitiesProjection
 from server.projections.members import MembersProjection
 from server.projections.paths import PathsProjection
 from server.projections.posts import PostsProjection
@@ -42,6 +50,12 @@ TABLES = {
     " first_enrolled_at, last_active_at, position FROM enrollments ORDER BY 1, 2",
     "enrollment_steps": "SELECT path_id, member_id, step_id, completed_at FROM enrollment_steps"
     " ORDER BY 1, 2, 3",
+    "communities": "SELECT id, members_count FROM communities ORDER BY id",
+    "community_members": "SELECT community_id, member_id, role, position FROM community_members"
+    " ORDER BY 1, 2",
+    "community_invitations": "SELECT community_id, member_id FROM community_invitations"
+    " ORDER BY 1, 2",
+    "community_requests": "SELECT community_id, member_id FROM community_requests ORDER BY 1, 2",
     "artefact_revisions": "SELECT artefact_id, revision, title, html, position"
     " FROM artefact_revisions ORDER BY 1, 2",
 }
@@ -62,7 +76,11 @@ async def write_history(store: EventStore, rng: random.Random) -> None:
     artefacts: dict[str, int] = {}  # id → last revision
     paths = [str(uuid.uuid4()) for _ in range(3)]
     learners: Learners = {}
-    for _ in range(1500):
+    communities = [str(uuid.uuid4()) for _ in range(3)]
+    for i, community in enumerate(communities):
+        founded = CommunityCreated(slug=f"c{i}", name="C", by=members[i])
+        await store.append(f"community-{community}", [founded])
+    for _ in range(2000):
         member, other = rng.sample(members, 2)
         choice = rng.random()
         if choice < 0.3 or not posts:
@@ -98,9 +116,17 @@ async def write_history(store: EventStore, rng: random.Random) -> None:
             artefact = rng.choice(list(artefacts))
             await store.append(f"artefact-{artefact}", [ArtefactDeleted()])
             del artefacts[artefact]
-        elif choice < 0.9:
+        elif choice < 0.88:
             await learn(store, rng, paths, member, learners)
-        elif choice < 0.97:
+        elif choice < 0.92:
+            stream = f"community-{rng.choice(communities)}"
+            change = rng.choice(
+                [MemberJoined(member_id=member)] * 3
+                + [MemberLeft(member_id=member), JoinRequested(member_id=member)]
+                + [MemberInvited(member_id=member, by=other)]
+            )
+            await store.append(stream, [change])
+        elif choice < 0.98:
             await store.append(f"member-{member}", [MemberFollowed(member_id=other)])
         else:
             await store.append(f"member-{member}", [MemberUnfollowed(member_id=other)])
@@ -148,6 +174,7 @@ async def test_segments_write_what_one_event_at_a_time_writes(
         PostsProjection(),
         ArtefactsProjection(),
         PathsProjection(),
+        CommunitiesProjection(),
     ]
 
     await ProjectionRunner(real_store, database_url, projections, batch_size=1000).catch_up()
@@ -167,3 +194,8 @@ async def test_segments_write_what_one_event_at_a_time_writes(
     assert len(batched["enrollment_steps"]) > 20
     assert any(e["path_completed_at"] for e in batched["enrollments"])
     assert any(e["left_at"] for e in batched["enrollments"])
+    assert len(batched["community_members"]) > 10
+    assert not await db.fetch(
+        "SELECT c.id FROM communities c WHERE c.members_count <>"
+        " (SELECT count(*) FROM community_members m WHERE m.community_id = c.id)"
+    )
