@@ -72,7 +72,11 @@ class _Segment:
             if (parent := event.data.in_reply_to) is not None  # type: ignore[attr-defined]
         )
         if self.published:
-            await conn.executemany(_INSERT_POST, [_post_row(e) for e in self.published])
+            await conn.copy_records_to_table(
+                "posts",
+                records=[_post_row(e) for e in self.published],
+                columns=_POST_COLUMNS_WRITTEN,
+            )
         if self.liked:
             rows = await conn.fetch(
                 _INSERT_LIKES,
@@ -86,11 +90,14 @@ class _Segment:
             await conn.executemany(_COUNT, [(i, likes[i], replies[i]) for i in ids])
 
 
-_INSERT_POST = (
-    "INSERT INTO posts (id, author_id, community_id, in_reply_to, thread_id, body,"
-    " format, html, status, published_at, position)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'published', $9, $10)"
-)
+_POST_COLUMNS_WRITTEN = [
+    "id", "author_id", "community_id", "in_reply_to", "thread_id", "body", "format", "html",
+    "status", "published_at", "position",
+]  # fmt: skip
+"""New posts go in with one COPY (activities measured it: never slower than a pipelined
+INSERT, a quarter faster for 200 rows)."""
+
+
 # The likes not there yet go in (a like repeated is nothing new); how many each post gained.
 _INSERT_LIKES = """
 WITH new AS (
@@ -119,6 +126,7 @@ def _post_row(event: RecordedEvent) -> tuple[object, ...]:
         data.body,
         data.format,
         render(data.body, data.format),
+        "published",
         event.recorded_at,
         event.position,
     )
