@@ -105,7 +105,7 @@ class ProjectionRunner:
         url: str,
         projections: Sequence[Projection],
         *,
-        batch_size: int = 500,
+        batch_size: int = 2000,  # catching up: 500 took 110 s for all at 1M events, this 98 s
         poll_interval: float = 1.0,
         idle_record_interval: float = IDLE_RECORD_INTERVAL,
     ) -> None:
