@@ -33,22 +33,17 @@ class ArtefactsProjection(Projection):
         # statement: new artefacts, then revisions (an artefact is created before it is revised,
         # and a revision only replaces an older one), then every revision's row. A deletion
         # closes the segment.
-        created: list[RecordedEvent] = []
-        revised: list[RecordedEvent] = []
+        written: list[RecordedEvent] = []
         for event in events:
-            if isinstance(event.data, ArtefactCreated):
-                created.append(event)
-            elif isinstance(event.data, ArtefactRevised):
-                revised.append(event)
-            else:
-                await _write(conn, created, revised)
-                created, revised = [], []
-                artefact_id = event.stream_id.removeprefix("artefact-")
-                await conn.execute(
-                    "DELETE FROM artefact_revisions WHERE artefact_id = $1", artefact_id
-                )
-                await conn.execute("DELETE FROM artefacts WHERE id = $1", artefact_id)
-        await _write(conn, created, revised)
+            if isinstance(event.data, ArtefactCreated | ArtefactRevised):
+                written.append(event)
+                continue
+            await _write(conn, written)
+            written = []
+            artefact_id = event.stream_id.removeprefix("artefact-")
+            await conn.execute("DELETE FROM artefact_revisions WHERE artefact_id = $1", artefact_id)
+            await conn.execute("DELETE FROM artefacts WHERE id = $1", artefact_id)
+        await _write(conn, written)
 
 
 _CONTENT = "title, summary, body, format, html, links, skills"
@@ -70,35 +65,26 @@ _ADD_REVISION = (
 )
 
 
-async def _write(
-    conn: asyncpg.Connection, created: list[RecordedEvent], revised: list[RecordedEvent]
-) -> None:
-    revisions = []
-    creations = []
-    for event in created:
+async def _write(conn: asyncpg.Connection, written: list[RecordedEvent]) -> None:
+    creations, changes, revisions = [], [], []
+    for event in written:
         data = event.data
-        assert isinstance(data, ArtefactCreated)
+        assert isinstance(data, ArtefactCreated | ArtefactRevised)
         artefact_id = event.stream_id.removeprefix("artefact-")
         content = _content(data, render(data.body, data.format))
         at = event.recorded_at
-        creations.append(
-            (artefact_id, data.author_id, data.community_id, *content, at, event.position)
-        )
-        revisions.append((artefact_id, 1, *content, at, event.position))
-    changes = []
-    for event in revised:
-        data = event.data
-        assert isinstance(data, ArtefactRevised)
-        artefact_id = event.stream_id.removeprefix("artefact-")
-        content = _content(data, render(data.body, data.format))
-        changes.append((artefact_id, data.revision, *content, event.recorded_at))
-        revisions.append((artefact_id, data.revision, *content, event.recorded_at, event.position))
-    if creations:
-        await conn.executemany(_CREATE, creations)
-    if changes:
-        await conn.executemany(_REVISE, changes)
-    if revisions:
-        await conn.executemany(_ADD_REVISION, revisions)
+        if isinstance(data, ArtefactCreated):
+            revision = 1
+            creations.append(
+                (artefact_id, data.author_id, data.community_id, *content, at, event.position)
+            )
+        else:
+            revision = data.revision
+            changes.append((artefact_id, revision, *content, at))
+        revisions.append((artefact_id, revision, *content, at, event.position))
+    for statement, rows in ((_CREATE, creations), (_REVISE, changes), (_ADD_REVISION, revisions)):
+        if rows:
+            await conn.executemany(statement, rows)
 
 
 def _content(data: ArtefactCreated | ArtefactRevised, html: str) -> tuple[object, ...]:
