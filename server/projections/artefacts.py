@@ -19,7 +19,7 @@ from server.events import RecordedEvent
 from server.events.types.artefacts import ArtefactCreated, ArtefactDeleted, ArtefactRevised
 from server.projections.members import MEMBER_COLUMNS, MemberView, member_view
 from server.projections.pagination import NEWEST, Page, after, page
-from server.projections.runner import Projection, tags
+from server.projections.runner import Projection, apply_in_segments, tags
 from server.projections.visibility import author_active, community_visible
 
 
@@ -33,17 +33,13 @@ class ArtefactsProjection(Projection):
         # statement: new artefacts, then revisions (an artefact is created before it is revised,
         # and a revision only replaces an older one), then every revision's row. A deletion
         # closes the segment.
-        written: list[RecordedEvent] = []
-        for event in events:
-            if isinstance(event.data, ArtefactCreated | ArtefactRevised):
-                written.append(event)
-                continue
-            await _write(conn, written)
-            written = []
-            artefact_id = event.stream_id.removeprefix("artefact-")
-            await conn.execute("DELETE FROM artefact_revisions WHERE artefact_id = $1", artefact_id)
-            await conn.execute("DELETE FROM artefacts WHERE id = $1", artefact_id)
-        await _write(conn, written)
+        await apply_in_segments(conn, events, (ArtefactCreated, ArtefactRevised), _write, _delete)
+
+
+async def _delete(conn: asyncpg.Connection, event: RecordedEvent) -> None:
+    artefact_id = event.stream_id.removeprefix("artefact-")
+    await conn.execute("DELETE FROM artefact_revisions WHERE artefact_id = $1", artefact_id)
+    await conn.execute("DELETE FROM artefacts WHERE id = $1", artefact_id)
 
 
 _CONTENT = "title, summary, body, format, html, links, skills"

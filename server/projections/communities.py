@@ -39,7 +39,7 @@ from server.events.types.communities import (
 )
 from server.projections.members import MEMBER_COLUMNS, MemberView, member_view
 from server.projections.pagination import NEWEST, Page, after, page
-from server.projections.runner import Projection, tags
+from server.projections.runner import Projection, apply_in_segments, tags
 from server.projections.visibility import author_active, is_admin, is_member
 
 T = TypeVar("T")
@@ -78,20 +78,10 @@ class CommunitiesProjection(Projection):
         # Joins, most of the traffic, are written a run at a time: the requests and invitations
         # they settle dropped, the memberships added and the counts moved, one statement each.
         # Any other event ends the run.
-        joined: list[RecordedEvent] = []
-        for event in events:
-            if isinstance(event.data, MemberJoined):
-                joined.append(event)
-                continue
-            await _join(conn, joined)
-            joined = []
-            await _apply(conn, event)
-        await _join(conn, joined)
+        await apply_in_segments(conn, events, (MemberJoined,), _join, _apply)
 
 
 async def _join(conn: asyncpg.Connection, joined: list[RecordedEvent]) -> None:
-    if not joined:
-        return
     pairs = [
         (e.stream_id.removeprefix("community-"), e.data.member_id)  # type: ignore[attr-defined]
         for e in joined

@@ -28,7 +28,7 @@ from server.events.types.members import (
     ProfileUpdated,
 )
 from server.projections.pagination import NEWEST, Page, after, page
-from server.projections.runner import Projection, tags
+from server.projections.runner import Projection, apply_in_segments, tags
 
 
 class MembersProjection(Projection):
@@ -52,15 +52,7 @@ class MembersProjection(Projection):
         # them, one more moves the counts they change. A member registers before anyone follows
         # them, and follows add up in any order; an unfollow (or any other event) closes the
         # segment.
-        follows: list[RecordedEvent] = []
-        for event in events:
-            if isinstance(event.data, MemberFollowed):
-                follows.append(event)
-                continue
-            await _follow(conn, follows)
-            follows = []
-            await _apply(conn, event)
-        await _follow(conn, follows)
+        await apply_in_segments(conn, events, (MemberFollowed,), _follow, _apply)
 
 
 def _member_id(event: RecordedEvent) -> str:
@@ -82,8 +74,6 @@ _COUNT_FOLLOWS = (
 
 
 async def _follow(conn: asyncpg.Connection, follows: list[RecordedEvent]) -> None:
-    if not follows:
-        return
     new = await conn.fetch(
         _FOLLOW,
         [_member_id(e) for e in follows],

@@ -43,7 +43,7 @@ from server.events.types.paths import (
 )
 from server.projections.members import MEMBER_COLUMNS, MemberView, member_view
 from server.projections.pagination import NEWEST, Page, after, page
-from server.projections.runner import Projection, tags
+from server.projections.runner import Projection, apply_in_segments, tags
 from server.projections.visibility import (
     author_active,
     community_visible,
@@ -62,48 +62,37 @@ class PathsProjection(Projection):
         # then completed steps, then paths completed, each kind in one pipelined statement.
         # For one learner and path that is the log's order (one enrollment, its steps, the
         # completion); leaving, or any event about the path itself, closes the segment.
-        segment = _Progress()
-        for event in events:
-            if not segment.take(event):
-                await segment.write(conn)
-                segment = _Progress()
-                await _apply(conn, event)
-        await segment.write(conn)
+        await apply_in_segments(
+            conn, events, (Enrolled, StepCompleted, PathCompleted), _write_progress, _apply
+        )
 
 
-class _Progress:
-    def __init__(self) -> None:
-        self.enrolled: list[tuple[object, ...]] = []
-        self.steps: list[tuple[object, ...]] = []
-        self.active: list[tuple[object, ...]] = []
-        self.completed: list[tuple[object, ...]] = []
-
-    def take(self, event: RecordedEvent) -> bool:
+async def _write_progress(conn: asyncpg.Connection, segment: list[RecordedEvent]) -> None:
+    enrolled: list[tuple[object, ...]] = []
+    steps: list[tuple[object, ...]] = []
+    active: list[tuple[object, ...]] = []
+    completed: list[tuple[object, ...]] = []
+    for event in segment:
         data, at = event.data, event.recorded_at
         match data:
             case Enrolled():
-                self.enrolled.append((data.path_id, data.member_id, at, event.position))
+                enrolled.append((data.path_id, data.member_id, at, event.position))
             case StepCompleted():
-                self.steps.append(
+                steps.append(
                     (data.path_id, data.member_id, data.step_id, at,
                      data.evidence_artefact_id, data.reflection)
                 )  # fmt: skip
-                self.active.append((data.path_id, data.member_id, at))
+                active.append((data.path_id, data.member_id, at))
             case PathCompleted():
-                self.completed.append((data.path_id, data.member_id, at))
-            case _:
-                return False
-        return True
-
-    async def write(self, conn: asyncpg.Connection) -> None:
-        for statement, rows in (
-            (_ENROLL, self.enrolled),
-            (_COMPLETE_STEP, self.steps),
-            (_ACTIVE, self.active),
-            (_COMPLETE_PATH, self.completed),
-        ):
-            if rows:
-                await conn.executemany(statement, rows)
+                completed.append((data.path_id, data.member_id, at))
+    for statement, rows in (
+        (_ENROLL, enrolled),
+        (_COMPLETE_STEP, steps),
+        (_ACTIVE, active),
+        (_COMPLETE_PATH, completed),
+    ):
+        if rows:
+            await conn.executemany(statement, rows)
 
 
 _ENROLL = (
@@ -147,7 +136,7 @@ def _step_row(path_id: str, ordinal: int, step: PathStep) -> tuple[object, ...]:
 async def _apply(conn: asyncpg.Connection, event: RecordedEvent) -> None:
     data = event.data
     at = event.recorded_at
-    if isinstance(data, EnrollmentLeft):  # the rest of a learner's progress: `_Progress`
+    if isinstance(data, EnrollmentLeft):  # the rest of a learner's progress: `_write_progress`
         await conn.execute(
             "UPDATE enrollments SET status = 'left', left_at = $3"
             " WHERE path_id = $1 AND member_id = $2",

@@ -31,7 +31,7 @@ from server.events.types.posts import (
 )
 from server.projections.members import MEMBER_COLUMNS, MemberView, member_view
 from server.projections.pagination import NEWEST, Page, after, page
-from server.projections.runner import Projection, tags
+from server.projections.runner import Projection, apply_in_segments, tags
 from server.projections.visibility import author_active, community_visible
 
 
@@ -42,52 +42,37 @@ class PostsProjection(Projection):
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         # Publications and likes, nearly all of the traffic, are written a segment at a time:
-        # every post of the segment in one pipelined insert, then every like in one statement,
-        # then every count they change in one more. That order is the log's wherever it
-        # matters (a post comes before its likes and replies), and counts add up in any order.
-        # Any other event closes the segment and is applied on its own.
-        segment = _Segment()
-        for event in events:
-            if isinstance(event.data, PostPublished):
-                segment.published.append(event)
-            elif isinstance(event.data, PostLiked):
-                segment.liked.append(event)
-            else:
-                await segment.write(conn)
-                segment = _Segment()
-                await _apply(conn, event)
-        await segment.write(conn)
+        # every post of the segment in one COPY, then every like in one statement, then every
+        # count they change in one more. That order is the log's wherever it matters (a post
+        # comes before its likes and replies), and counts add up in any order. Any other event
+        # closes the segment and is applied on its own.
+        await apply_in_segments(conn, events, (PostPublished, PostLiked), _write, _apply)
 
 
-class _Segment:
-    def __init__(self) -> None:
-        self.published: list[RecordedEvent] = []
-        self.liked: list[RecordedEvent] = []
-
-    async def write(self, conn: asyncpg.Connection) -> None:
-        likes: Counter[str] = Counter()
-        replies = Counter(
-            parent
-            for event in self.published
-            if (parent := event.data.in_reply_to) is not None  # type: ignore[attr-defined]
+async def _write(conn: asyncpg.Connection, segment: list[RecordedEvent]) -> None:
+    published = [e for e in segment if isinstance(e.data, PostPublished)]
+    liked = [e for e in segment if isinstance(e.data, PostLiked)]
+    likes: Counter[str] = Counter()
+    replies = Counter(
+        parent
+        for event in published
+        if (parent := event.data.in_reply_to) is not None  # type: ignore[attr-defined]
+    )
+    if published:
+        await conn.copy_records_to_table(
+            "posts", records=[_post_row(e) for e in published], columns=_POST_COLUMNS_WRITTEN
         )
-        if self.published:
-            await conn.copy_records_to_table(
-                "posts",
-                records=[_post_row(e) for e in self.published],
-                columns=_POST_COLUMNS_WRITTEN,
-            )
-        if self.liked:
-            rows = await conn.fetch(
-                _INSERT_LIKES,
-                [e.stream_id.removeprefix("post-") for e in self.liked],
-                [e.data.member_id for e in self.liked],  # type: ignore[attr-defined]
-                [e.recorded_at for e in self.liked],
-                [e.position for e in self.liked],
-            )
-            likes.update(dict(rows))
-        if ids := sorted(likes.keys() | replies.keys()):
-            await conn.executemany(_COUNT, [(i, likes[i], replies[i]) for i in ids])
+    if liked:
+        rows = await conn.fetch(
+            _INSERT_LIKES,
+            [e.stream_id.removeprefix("post-") for e in liked],
+            [e.data.member_id for e in liked],  # type: ignore[attr-defined]
+            [e.recorded_at for e in liked],
+            [e.position for e in liked],
+        )
+        likes.update(dict(rows))
+    if ids := sorted(likes.keys() | replies.keys()):
+        await conn.executemany(_COUNT, [(i, likes[i], replies[i]) for i in ids])
 
 
 _POST_COLUMNS_WRITTEN = [

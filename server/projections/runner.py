@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -73,6 +73,33 @@ class Projection:
         """Write the effects of `events` with `conn`, inside the runner's transaction. Must not
         commit, and must not depend on anything but the events and its own tables."""
         raise NotImplementedError
+
+
+async def apply_in_segments(
+    conn: asyncpg.Connection,
+    events: Sequence[RecordedEvent],
+    kinds: tuple[type[Event], ...],
+    write: Callable[[asyncpg.Connection, list[RecordedEvent]], Awaitable[None]],
+    apply_one: Callable[[asyncpg.Connection, RecordedEvent], Awaitable[None]],
+) -> None:
+    """Apply `events` a segment at a time: the runs of events of `kinds` go to `write`
+    together, and every other event, which closes the run before it, to `apply_one`.
+
+    For the bulk of a projection's events: `write` may write a segment kind by kind (each in
+    one statement) rather than in log order, so it must only do that where the order within a
+    run of `kinds` does not matter to the tables (tests/projections/test_segments.py applies a
+    history with batches of 1,000 and of 1 and compares)."""
+    segment: list[RecordedEvent] = []
+    for event in events:
+        if isinstance(event.data, kinds):
+            segment.append(event)
+            continue
+        if segment:
+            await write(conn, segment)
+            segment = []
+        await apply_one(conn, event)
+    if segment:
+        await write(conn, segment)
 
 
 def tags(*types: type[Event]) -> frozenset[str]:
