@@ -20,6 +20,7 @@ from server.domain.common import is_id
 from server.domain.communities import SLUG
 from server.events import RecordedEvent
 from server.events.types.communities import (
+    TYPES,
     CommunityCreated,
     CommunityUpdated,
     InvitationRevoked,
@@ -36,6 +37,7 @@ from server.events.types.communities import (
     ResourceAdded,
     ResourceRemoved,
     RoleChanged,
+    SlugClaimed,
 )
 from server.projections.members import MEMBER_COLUMNS, MemberView, member_view
 from server.projections.pagination import NEWEST, Page, after, page
@@ -55,24 +57,8 @@ class CommunitiesProjection(Projection):
         "community_bans",
         "community_resources",
     )
-    event_types = tags(
-        CommunityCreated,
-        CommunityUpdated,
-        MemberJoined,
-        MemberLeft,
-        JoinRequested,
-        JoinApproved,
-        JoinRejected,
-        JoinWithdrawn,
-        MemberInvited,
-        InvitationRevoked,
-        RoleChanged,
-        MemberRemoved,
-        MemberBanned,
-        MemberUnbanned,
-        ResourceAdded,
-        ResourceRemoved,
-    )
+    # Every community event but the slug's claim (its own stream, for uniqueness only).
+    event_types = tags(*(t for t in TYPES if t is not SlugClaimed))
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         # Joins, most of the traffic, are written a run at a time: the requests and invitations
