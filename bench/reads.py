@@ -8,11 +8,12 @@ On a fresh database (embedded PostgreSQL, or BENCH_DATABASE_URL's server):
    rebuild of all projections — and the rate is events/s until none has anything left;
 3. `learnwork serve` answers, driven by an aiohttp client from this process; the ceiling
    (`GET /healthz`, one indexed single-row query), a member's home feed (first page, 20 items,
-   tokens of 200 random members issued through the same command as sign-in), a profile (random
-   members) and a search (random skill and topic words) take turns in rounds, as in
-   bench/api.py; the home feed twice: as served (first pages kept in memory, dropped as the log
-   changes them) and from a second `serve` with the cache off (LEARNWORK_HOME_FEED_CACHE=0),
-   gathered from the read models on every request;
+   tokens of 200 random members issued through the same command as sign-in), a profile (one of
+   those members', read by one of them) and a search (random skill and topic words) take turns
+   in rounds, as in bench/api.py; the home feed and the profile twice: as served (kept in
+   memory, dropped as the log changes them) and from a second `serve` with the caches off
+   (LEARNWORK_HOME_FEED_CACHE=0, LEARNWORK_PROFILE_CACHE=0), read from the read models on every
+   request;
 4. what fan-out on write would cost here: the rows a per-member feed table would hold for the
    same activities (each activity once per follower of its actor and per member of its
    community, deduplicated), counted in SQL over the read models.
@@ -166,6 +167,7 @@ async def measure(
             "home": (served, home),
             "home, no cache": (other, home),
             "profile": (served, profile),
+            "profile, no cache": (other, profile),
             "search": (served, search),
         }
         await drive("warm-up", served, home, limit, 2.0)
@@ -203,7 +205,12 @@ def run(server_url: str, args: argparse.Namespace) -> None:
             build(env, url, args, Path(folder))
         bearer, handles = asyncio.run(tokens(url, 200))
         server, base = start(["serve"], env, Path(folder) / "serve.log", READY)
-        no_cache = {**env, "LEARNWORK_HOME_FEED_CACHE": "0", "LEARNWORK_PROJECTIONS": "false"}
+        no_cache = {
+            **env,
+            "LEARNWORK_HOME_FEED_CACHE": "0",
+            "LEARNWORK_PROFILE_CACHE": "0",
+            "LEARNWORK_PROJECTIONS": "false",
+        }
         other, uncached = start(["serve"], no_cache, Path(folder) / "serve-2.log", READY)
         try:
             report(asyncio.run(measure(base, uncached, bearer, handles, args)))

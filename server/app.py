@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from server.api import health, metrics, v1
-from server.api.keys import COMMANDS, HOME_FEEDS, RUNNER, STORE, ApiOptions
+from server.api.keys import COMMANDS, HOME_FEEDS, PROFILES, RUNNER, STORE, ApiOptions
 from server.api.problems import problem_middleware
 from server.commands.context import Commands
 from server.config import Settings
@@ -20,6 +20,7 @@ from server.events.types import REGISTRY
 from server.migrations import migrate
 from server.projections.catalog import all_projections
 from server.projections.home_cache import HomeFeedCache
+from server.projections.profile_cache import ProfileCache
 from server.projections.runner import ProjectionRunner
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,11 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
         home_feeds = HomeFeedCache(store, projections, settings.home_feed_cache)
         await home_feeds.start()
         app[HOME_FEEDS] = home_feeds
+        profiles = ProfileCache(store, projections, settings.profile_cache)
+        await profiles.start()
+        app[PROFILES] = profiles
         yield
+        await profiles.close()
         await home_feeds.close()
         await runner.close()
         await store.close()

@@ -76,6 +76,15 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         ),
         msgspec.Meta(ge=0, le=1_000_000),
     ] = 2000
+    profile_cache: Annotated[
+        int,
+        _doc(
+            "Profiles each server process keeps in memory (about 2-5 kB each; one per member "
+            "and kind of reader), dropped as soon as the event log changes them. 0 turns the "
+            "cache off."
+        ),
+        msgspec.Meta(ge=0, le=1_000_000),
+    ] = 5000
     registration: Annotated[
         Literal["open", "approval", "invite", "closed"],
         _doc(

@@ -9,6 +9,7 @@ from aiohttp import web
 from server.commands.context import Commands
 from server.events.store import EventStore
 from server.projections.home_cache import HomeFeedCache
+from server.projections.profile_cache import ProfileCache
 from server.projections.runner import ProjectionRunner
 
 
@@ -32,4 +33,5 @@ STORE = web.AppKey("store", EventStore)
 COMMANDS = web.AppKey("commands", Commands)
 RUNNER = web.AppKey("runner", ProjectionRunner)
 HOME_FEEDS = web.AppKey("home_feeds", HomeFeedCache)
+PROFILES = web.AppKey("profiles", ProfileCache)
 OPTIONS = web.AppKey("options", ApiOptions)

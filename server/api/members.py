@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Literal
 
 import msgspec
+from aiohttp import web
 
 from server.api.accounts import PageQuery
+from server.api.keys import PROFILES
 from server.api.routing import Api, Call, Written, field_problem, written
 from server.commands import accounts, members
 from server.domain.common import is_id
 from server.events.types.fields import Summary
 from server.projections import journey as journey_read
 from server.projections import members as members_read
-from server.projections import profile as profile_read
 from server.projections.journey import MilestoneView
 from server.projections.members import FollowView, MemberAdminView, MemberView
 from server.projections.pagination import Page
@@ -251,6 +252,10 @@ async def get_profile(call: Call) -> ProfileView:
     recently did, communities, paths in progress (with percent) and completed, and recent
     artefacts — as far as you may see them. The lists are short; each has its own paginated
     endpoint."""
-    member = await active_member(call)
-    async with call.db() as conn:
-        return await profile_read.get_profile(conn, member, call.viewer)
+    key = call.param("member")
+    body = None
+    if "\x00" not in key:  # no handle has one, and PostgreSQL text cannot hold it
+        body = await call.request.app[PROFILES].profile(key, call.viewer, call.min_position)
+    if body is None:
+        raise field_problem(404, "Not Found", "member", "no such member")
+    return web.Response(body=body, content_type="application/json")

@@ -130,6 +130,11 @@ class PageCache:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
+    @property
+    def enabled(self) -> bool:
+        """Pages are kept (capacity above 0, and following the log has not failed)."""
+        return self._capacity > 0
+
     def __len__(self) -> int:
         return len(self._pages)
 

@@ -107,7 +107,7 @@ SELECT p.id::text, p.title, p.community_id::text,
    AND {progress_shared("e.member_id", "$1::uuid")}
    AND CASE WHEN $3 THEN e.path_completed_at IS NOT NULL
             ELSE e.path_completed_at IS NULL AND e.status = 'enrolled' END
- ORDER BY coalesce(e.path_completed_at, e.enrolled_at) DESC LIMIT {LISTED}
+ ORDER BY coalesce(e.path_completed_at, e.enrolled_at) DESC, e.position DESC LIMIT {LISTED}
 """
 
 _ARTEFACTS_SEEN = f"a.author_id = $2::uuid AND {community_visible('a.community_id', '$1::uuid')}"
@@ -116,29 +116,29 @@ _ARTEFACTS_SEEN = f"a.author_id = $2::uuid AND {community_visible('a.community_i
 async def get_profile(
     conn: asyncpg.Connection, member: MemberView, viewer: str | None
 ) -> ProfileView:
-    """`member`'s profile as `viewer` (None: anonymous) may see it."""
-    async with conn.transaction(isolation="repeatable_read", readonly=True):
-        skills = await conn.fetch(_SKILLS, member.id)
-        endorser_ids = sorted({e for s in skills for e in s[3]})
-        endorsers = {
-            r[0]: member_view(r)
-            for r in await conn.fetch(
-                f"SELECT {MEMBER_COLUMNS} FROM members m WHERE m.id = ANY($1::uuid[])",
-                endorser_ids,
-            )
-        }
-        communities = await conn.fetch(_COMMUNITIES, viewer, member.id)
-        learning = await conn.fetch(_PATHS, viewer, member.id, False)
-        completed = await conn.fetch(_PATHS, viewer, member.id, True)
-        artefacts_count = await conn.fetchval(
-            f"SELECT count(*)::int FROM artefacts a WHERE {_ARTEFACTS_SEEN}", viewer, member.id
+    """`member`'s profile as `viewer` (None: anonymous) may see it, in `conn`'s snapshot: read
+    it in a repeatable-read transaction."""
+    skills = await conn.fetch(_SKILLS, member.id)
+    endorser_ids = sorted({e for s in skills for e in s[3]})
+    endorsers = {
+        r[0]: member_view(r)
+        for r in await conn.fetch(
+            f"SELECT {MEMBER_COLUMNS} FROM members m WHERE m.id = ANY($1::uuid[])",
+            endorser_ids,
         )
-        artefacts = await conn.fetch(
-            "SELECT a.id::text, a.title, a.skills, a.revised_at FROM artefacts a"
-            f" WHERE {_ARTEFACTS_SEEN} ORDER BY a.position DESC LIMIT {LISTED}",
-            viewer,
-            member.id,
-        )
+    }
+    communities = await conn.fetch(_COMMUNITIES, viewer, member.id)
+    learning = await conn.fetch(_PATHS, viewer, member.id, False)
+    completed = await conn.fetch(_PATHS, viewer, member.id, True)
+    artefacts_count = await conn.fetchval(
+        f"SELECT count(*)::int FROM artefacts a WHERE {_ARTEFACTS_SEEN}", viewer, member.id
+    )
+    artefacts = await conn.fetch(
+        "SELECT a.id::text, a.title, a.skills, a.revised_at FROM artefacts a"
+        f" WHERE {_ARTEFACTS_SEEN} ORDER BY a.position DESC LIMIT {LISTED}",
+        viewer,
+        member.id,
+    )
     return ProfileView(
         member=member,
         skills=[

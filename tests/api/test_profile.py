@@ -3,8 +3,21 @@ as the reader may see them."""
 
 from __future__ import annotations
 
+import pytest
+
+from server.config import Settings
 from tests.api.conftest import Client, make_admin, register
 from tests.api.test_paths import _community, _complete, _join, _path, _step_ids
+
+
+@pytest.fixture(params=["cached", "cache off"])
+def settings(request: pytest.FixtureRequest) -> Settings:
+    """Profiles served by the cache (server/projections/profile_cache.py), and without it."""
+    cache = 0 if request.param == "cache off" else 5000
+    return Settings(
+        sign_ins_per_minute=10_000, writes_per_minute=100_000, read_wait_seconds=5,
+        profile_cache=cache,
+    )  # fmt: skip
 
 
 async def test_the_profile_shows_skills_communities_paths_and_artefacts(client: Client) -> None:
