@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from server.api import health, metrics, v1
-from server.api.keys import COMMANDS, HOME_FEEDS, PROFILES, RUNNER, STORE, ApiOptions
+from server.api.keys import COMMANDS, HOME_FEEDS, PROFILES, RUNNER, SEARCHES, STORE, ApiOptions
 from server.api.problems import problem_middleware
 from server.commands.context import Commands
 from server.config import Settings
@@ -22,6 +22,7 @@ from server.projections.catalog import all_projections
 from server.projections.home_cache import HomeFeedCache
 from server.projections.profile_cache import ProfileCache
 from server.projections.runner import ProjectionRunner
+from server.projections.search_cache import SearchCache
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,11 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
         profiles = ProfileCache(store, projections, settings.profile_cache)
         await profiles.start()
         app[PROFILES] = profiles
+        searches = SearchCache(store, projections, settings.search_cache)
+        await searches.start()
+        app[SEARCHES] = searches
         yield
+        await searches.close()
         await profiles.close()
         await home_feeds.close()
         await runner.close()

@@ -85,6 +85,14 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         ),
         msgspec.Meta(ge=0, le=1_000_000),
     ] = 5000
+    search_cache: Annotated[
+        int,
+        _doc(
+            "Searches each server process keeps the public results of in memory (up to about "
+            "100 kB each), until the search read model changes. 0 turns the cache off."
+        ),
+        msgspec.Meta(ge=0, le=1_000_000),
+    ] = 200
     registration: Annotated[
         Literal["open", "approval", "invite", "closed"],
         _doc(

@@ -11,6 +11,7 @@ from server.events.store import EventStore
 from server.projections.home_cache import HomeFeedCache
 from server.projections.profile_cache import ProfileCache
 from server.projections.runner import ProjectionRunner
+from server.projections.search_cache import SearchCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,4 +35,5 @@ COMMANDS = web.AppKey("commands", Commands)
 RUNNER = web.AppKey("runner", ProjectionRunner)
 HOME_FEEDS = web.AppKey("home_feeds", HomeFeedCache)
 PROFILES = web.AppKey("profiles", ProfileCache)
+SEARCHES = web.AppKey("searches", SearchCache)
 OPTIONS = web.AppKey("options", ApiOptions)

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 import msgspec
 
 from server.api.accounts import PageQuery
+from server.api.keys import SEARCHES
 from server.api.routing import Api, Call, field_problem
-from server.projections import search as search_read
 from server.projections.pagination import Page
 from server.projections.search import SearchHitView
 
@@ -41,7 +41,6 @@ async def search(call: Call) -> Page[SearchHitView]:
     query: SearchQuery = call.query
     if "\x00" in query.q:
         raise field_problem(400, "Bad Request", "q", "may not contain the NUL character")
-    async with call.db() as conn:
-        return await search_read.search(
-            conn, query.q, query.type, call.viewer, query.cursor, query.limit
-        )
+    return await call.request.app[SEARCHES].search(
+        query.q, query.type, call.viewer, query.cursor, query.limit, call.min_position
+    )

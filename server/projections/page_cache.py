@@ -206,12 +206,16 @@ class PageCache:
             async with contextlib.aclosing(subscription) as pages:
                 async for page in pages:
                     for event in page.events:
-                        self._note(event.position, touches(event))
+                        self._note(event.position, self.touches(event))
                     self._followed = page.position
         except Exception:
             log.exception("%s: following the log failed; the cache is now off", self._name)
             self._capacity = 0
             self._drop_all()
+
+    def touches(self, event: RecordedEvent) -> frozenset[str] | None:
+        """The ids whose pages `event` may change; None: any page."""
+        return touches(event)
 
     def _note(self, position: int, touched: frozenset[str] | None) -> None:
         if len(self._touched) == self._touched.maxlen:

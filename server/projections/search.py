@@ -249,11 +249,14 @@ over every match. It bounds the work of a search, however common its words."""
 # The newest matches the reader may see, then the best of those. Planned for the words given
 # (see `search`): for a common word PostgreSQL walks the documents newest first, for a rare one
 # it collects its few matches from the GIN index.
-_QUERY = "websearch_to_tsquery('english', $2)"
+QUERY = "websearch_to_tsquery('english', $2)"
+SNIPPET = f"""ts_headline('english', d.body, {QUERY}, 'MaxFragments=1, MaxWords=30, MinWords=10,
+                   StartSel="", StopSel=""')"""
+"""Plain text around the words found in document `d`."""
 _SEARCH = f"""
 WITH candidates AS (
     SELECT d.* FROM search_documents d
-     WHERE d.document @@ {_QUERY} AND d.listed AND d.author_active
+     WHERE d.document @@ {QUERY} AND d.listed AND d.author_active
        AND ($3::text IS NULL OR d.kind = $3)
        AND (NOT d.members_only
             OR d.community_id IN (SELECT community_id FROM community_members
@@ -261,14 +264,13 @@ WITH candidates AS (
             OR {is_admin("$1::uuid")})
      ORDER BY d.position DESC LIMIT {CANDIDATES})
 SELECT d.kind, d.id::text, d.title,
-       ts_headline('english', d.body, {_QUERY}, 'MaxFragments=1, MaxWords=30, MinWords=10,
-                   StartSel="", StopSel=""'),
+       {SNIPPET},
        m.handle, c.slug, d.community_id::text, d.author_id::text,
-       ts_rank_cd(d.document, {_QUERY}) AS rank, d.position
+       ts_rank_cd(d.document, {QUERY}) AS rank, d.position
   FROM candidates d
   LEFT JOIN members m ON d.kind = 'member' AND m.id = d.id
   LEFT JOIN communities c ON d.kind = 'community' AND c.id = d.id
- WHERE (ts_rank_cd(d.document, {_QUERY}), d.position) < ($4::real, $5::bigint)
+ WHERE (ts_rank_cd(d.document, {QUERY}), d.position) < ($4::real, $5::bigint)
  ORDER BY rank DESC, d.position DESC LIMIT $6
 """
 
