@@ -9,17 +9,21 @@ everyone may see, so a search is split in two:
   document, an author suspended, a community's visibility changed) — as fresh as the read
   model, like the near-real-time search of a search engine;
 - the newest matches in the members-only communities the reader belongs to (all of them for
-  an admin), read for every signed-in reader: one short query through an index of the few
-  members-only documents.
+  an admin): one short query through an index of the few members-only documents, made for
+  every search of a reader who belongs to one (which communities those are is kept per reader,
+  dropped by the events that name them).
 
 The newest `CANDIDATES` of both together are the newest the reader may see, as in
 `search.search`; they are ranked and paginated the same way, and the snippets of what is
-shown are read once and kept with the results.
+shown are read once and kept with the results. A reader in no members-only community is
+answered from memory, without a query.
 """
 
 from __future__ import annotations
 
+import bisect
 import heapq
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -54,22 +58,28 @@ WITH candidates AS (
 SELECT {_COLUMNS}
 """
 
-# $3: the reader. Only one of the two branches runs: the admin's, or the member's, which
-# reads the members-only documents of the reader's communities through their own index.
-_IS_ADMIN = (
-    "EXISTS (SELECT 1 FROM members va WHERE va.id = $3::uuid AND va.admin AND va.status = 'active')"
-)
-_MEMBERS_ONLY = f"""
+# $3: the reader's members-only communities.
+_IN_COMMUNITIES = f"""
 WITH candidates AS (
-    (SELECT d.* FROM search_documents d
-      WHERE {_MATCHES} AND {_OF_KIND} AND d.members_only AND NOT {_IS_ADMIN}
-        AND d.community_id = ANY (ARRAY(SELECT community_id FROM community_members
-                                         WHERE member_id = $3::uuid)))
-    UNION ALL
-    (SELECT d.* FROM search_documents d
-      WHERE {_MATCHES} AND {_OF_KIND} AND d.members_only AND {_IS_ADMIN})
-    ORDER BY position DESC LIMIT {CANDIDATES})
+    SELECT d.* FROM search_documents d
+     WHERE {_MATCHES} AND {_OF_KIND} AND d.members_only AND d.community_id = ANY ($3::uuid[])
+     ORDER BY d.position DESC LIMIT {CANDIDATES})
 SELECT {_COLUMNS}
+"""
+
+_ALL_MEMBERS_ONLY = f"""
+WITH candidates AS (
+    SELECT d.* FROM search_documents d
+     WHERE {_MATCHES} AND {_OF_KIND} AND d.members_only
+     ORDER BY d.position DESC LIMIT {CANDIDATES})
+SELECT {_COLUMNS}
+"""
+
+_READER = """
+SELECT coalesce((SELECT admin AND status = 'active' FROM members WHERE id = $1::uuid), false),
+       ARRAY(SELECT cm.community_id::text FROM community_members cm
+               JOIN communities c ON c.id = cm.community_id
+              WHERE cm.member_id = $1::uuid AND c.visibility <> 'public')
 """
 
 _SNIPPETS = f"""
@@ -105,13 +115,25 @@ class _Hit:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class _Results:
+    newest: list[_Hit]
+    """The newest CANDIDATES public matches, newest first."""
+    ranked: list[_Hit]
+    """The same, best first."""
+
+
 class SearchCache(PageCache):
+    """Public results per (words, kind): `_Results`, dropped by every event the search read
+    model reads. Readers per id: whether they are an admin, and their members-only
+    communities; dropped by the events that name them, and by those too."""
+
     def __init__(self, store: EventStore, projections: Iterable[Projection], capacity: int) -> None:
         super().__init__(store, projections, SEARCH_TABLES, capacity, "search-cache")
         self._changes_documents = SearchProjection.event_types
 
     def touches(self, event: RecordedEvent) -> frozenset[str] | None:
-        return None if event.type in self._changes_documents else frozenset()
+        return None if event.type in self._changes_documents else super().touches(event)
 
     async def search(
         self,
@@ -124,40 +146,76 @@ class SearchCache(PageCache):
     ) -> Page[SearchHitView]:
         """As `search.search`: what matches `text` (of `kind`, or of any) that `reader` may
         see, best match first, showing every event up to `at_least`."""
-        rank, position = after(cursor, float, int, first=(float("inf"), 2**63 - 1))
+        after_key = _key(*after(cursor, float, int, first=(float("inf"), 2**63 - 1)))
         async with self._store.pool.acquire() as conn:
             if not self.enabled:
                 return await search.search(conn, text, kind, reader, cursor, limit)
-            public = self.get((text, kind), at_least) or await self._read_public(conn, text, kind)
-            hits: Iterable[_Hit] = public
+            public = self.get(("words", text, kind), at_least)
+            if public is None:
+                public = await self._read_public(conn, text, kind)
+            members_only: list[_Hit] = []
             if reader is not None:
-                async with conn.transaction(readonly=True):
-                    rows = await _fetch(conn, _MEMBERS_ONLY, kind, text, reader)
-                if rows:
-                    hits = heapq.merge(public, rows, key=_newest)
-            candidates = heapq.nsmallest(CANDIDATES, hits, key=_newest)
-            ranked = sorted(
-                (h for h in candidates if (h.rank, h.position) < (rank, position)), key=_best
-            )[: limit + 1]
-            await _read_snippets(conn, text, [h for h in ranked[:limit] if h.snippet is None])
-        return page(ranked, limit, _Hit.view, lambda h: (h.rank, h.position))
+                members_only = await self._members_only(conn, text, kind, reader, at_least)
+            if members_only:
+                shown = _merged(public, members_only, after_key, limit + 1)
+            else:  # the public results alone, best first: continue after the cursor
+                start = bisect.bisect_right(public.ranked, after_key, key=_best)
+                shown = public.ranked[start : start + limit + 1]
+            await _read_snippets(conn, text, [h for h in shown[:limit] if h.snippet is None])
+        return page(shown, limit, _Hit.view, lambda h: (h.rank, h.position))
 
-    async def _read_public(
-        self, conn: asyncpg.Connection, text: str, kind: str | None
-    ) -> list[_Hit]:
+    async def _read_public(self, conn: asyncpg.Connection, text: str, kind: str | None) -> _Results:
         async with conn.transaction(isolation="repeatable_read", readonly=True):
             position = await self.read_position(conn)
-            hits = await _fetch(conn, _PUBLIC, kind, text)
-        self.keep((text, kind), hits, position, frozenset())
-        return hits
+            newest = await _fetch(conn, _PUBLIC, kind, text)
+        results = _Results(newest, sorted(newest, key=_best))
+        self.keep(("words", text, kind), results, position, frozenset())
+        return results
+
+    async def _members_only(
+        self, conn: asyncpg.Connection, text: str, kind: str | None, reader: str, at_least: int
+    ) -> list[_Hit]:
+        """The newest matches `reader` may see in members-only communities, newest first."""
+        found = self.get(("reader", reader), at_least)
+        if found is None:
+            async with conn.transaction(isolation="repeatable_read", readonly=True):
+                position = await self.read_position(conn)
+                admin, communities = await conn.fetchrow(_READER, reader)
+            found = (admin, communities)
+            self.keep(("reader", reader), found, position, frozenset({reader}))
+        admin, communities = found
+        if not admin and not communities:
+            return []
+        async with conn.transaction(readonly=True):
+            if admin:
+                return await _fetch(conn, _ALL_MEMBERS_ONLY, kind, text)
+            return await _fetch(conn, _IN_COMMUNITIES, kind, text, communities)
+
+
+def _key(rank: float, position: int) -> tuple[float, int]:
+    """A sort key, best first, of a hit of `rank` at `position`."""
+    return (-rank, -position)
+
+
+def _best(hit: _Hit) -> tuple[float, int]:
+    return _key(hit.rank, hit.position)
 
 
 def _newest(hit: _Hit) -> int:
     return -hit.position
 
 
-def _best(hit: _Hit) -> tuple[float, int]:
-    return (-hit.rank, -hit.position)
+def _merged(
+    public: _Results, members_only: list[_Hit], after_key: tuple[float, int], n: int
+) -> list[_Hit]:
+    """The best `n` after `after_key` among the newest CANDIDATES of both."""
+    newest = heapq.merge(public.newest, members_only, key=_newest)
+    candidates = heapq.nsmallest(CANDIDATES, newest, key=_newest)
+    oldest = candidates[-1].position
+    best = heapq.merge(public.ranked, sorted(members_only, key=_best), key=_best)
+    return list(
+        itertools.islice((h for h in best if h.position >= oldest and _best(h) > after_key), n)
+    )
 
 
 async def _fetch(conn: asyncpg.Connection, query: str, *args: object) -> list[_Hit]:
