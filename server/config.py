@@ -88,8 +88,9 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     search_cache: Annotated[
         int,
         _doc(
-            "Searches each server process keeps the public results of in memory (up to about "
-            "100 kB each), until the search read model changes. 0 turns the cache off."
+            "Searches each server process keeps the results of in memory (the newest 500 "
+            "matches, public and per members-only community: up to a few hundred kB each), "
+            "until the search read model changes. 0 turns the cache off."
         ),
         msgspec.Meta(ge=0, le=1_000_000),
     ] = 200

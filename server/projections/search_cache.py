@@ -1,22 +1,23 @@
 """Search results kept in memory (`PageCache`) until the search read model changes.
 
 A search ranks the newest `CANDIDATES` matches its reader may see (server/projections/search.py)
-and costs PostgreSQL up to ~10 ms for a common word. Most of what a reader may see is what
-everyone may see, so a search is split in two:
+and costs PostgreSQL up to ~10 ms for a common word. What a reader may see is what everyone may
+see, and what is in the members-only communities they belong to (all of them for an admin). So
+a query (words and kind) is read once for every reader, in one snapshot:
 
-- the newest `CANDIDATES` public matches of the words (and kind): the same for every reader,
-  kept per query until any event the search read model reads arrives (a new or changed
-  document, an author suspended, a community's visibility changed) — as fresh as the read
-  model, like the near-real-time search of a search engine;
-- the newest matches in the members-only communities the reader belongs to (all of them for
-  an admin): one short query through an index of the few members-only documents, made for
-  every search of a reader who belongs to one (which communities those are is kept per reader,
-  dropped by the events that name them).
+- the newest `CANDIDATES` public matches;
+- the newest `CANDIDATES` matches in each members-only community (through an index of the few
+  members-only documents);
 
-The newest `CANDIDATES` of both together are the newest the reader may see, as in
-`search.search`; they are ranked and paginated the same way, and the snippets of what is
-shown are read once and kept with the results. A reader in no members-only community is
-answered from memory, without a query.
+and kept until any event the search read model reads arrives (a new or changed document, an
+author suspended, a community's visibility changed): as fresh as the read model, like the
+near-real-time search of a search engine. Which members-only communities a reader belongs to
+is kept per reader, dropped by the events that name them.
+
+The newest `CANDIDATES` of the public matches and of the reader's communities together are the
+newest the reader may see, as in `search.search`; they are ranked and paginated the same way,
+and the snippets of what is shown are read once and kept with the results. Once a query and a
+reader are known, a search is answered from memory, without a query.
 """
 
 from __future__ import annotations
@@ -58,20 +59,15 @@ WITH candidates AS (
 SELECT {_COLUMNS}
 """
 
-# $3: the reader's members-only communities.
-_IN_COMMUNITIES = f"""
+# The newest CANDIDATES of each members-only community: the newest a reader may see among
+# those of their communities (or, for an admin, of all) are among them.
+_MEMBERS_ONLY = f"""
 WITH candidates AS (
-    SELECT d.* FROM search_documents d
-     WHERE {_MATCHES} AND {_OF_KIND} AND d.members_only AND d.community_id = ANY ($3::uuid[])
-     ORDER BY d.position DESC LIMIT {CANDIDATES})
-SELECT {_COLUMNS}
-"""
-
-_ALL_MEMBERS_ONLY = f"""
-WITH candidates AS (
-    SELECT d.* FROM search_documents d
-     WHERE {_MATCHES} AND {_OF_KIND} AND d.members_only
-     ORDER BY d.position DESC LIMIT {CANDIDATES})
+    SELECT * FROM (
+        SELECT d.*, row_number() OVER (PARTITION BY d.community_id ORDER BY d.position DESC) AS n
+          FROM search_documents d
+         WHERE {_MATCHES} AND {_OF_KIND} AND d.members_only) m
+     WHERE n <= {CANDIDATES})
 SELECT {_COLUMNS}
 """
 
@@ -117,16 +113,27 @@ class _Hit:
 
 @dataclass(frozen=True, slots=True)
 class _Results:
+    """What `text` (of a kind) matches, as far as any reader may see it."""
+
     newest: list[_Hit]
     """The newest CANDIDATES public matches, newest first."""
+    positions: list[int]
+    """Their positions."""
     ranked: list[_Hit]
     """The same, best first."""
+    members_only: dict[str, list[_Hit]]
+    """The newest CANDIDATES matches in each members-only community, newest first."""
+
+    def members_only_for(self, admin: bool, communities: Iterable[str]) -> list[_Hit]:
+        """Members-only matches a reader may see, newest first."""
+        lists = self.members_only.values() if admin else map(self.members_only.get, communities)
+        return sorted(itertools.chain.from_iterable(h for h in lists if h), key=_newest)
 
 
 class SearchCache(PageCache):
-    """Public results per (words, kind): `_Results`, dropped by every event the search read
-    model reads. Readers per id: whether they are an admin, and their members-only
-    communities; dropped by the events that name them, and by those too."""
+    """Results per (words, kind): `_Results`, dropped by every event the search read model
+    reads. Readers per id: whether they are an admin, and their members-only communities;
+    dropped by the events that name them, and by those too."""
 
     def __init__(self, store: EventStore, projections: Iterable[Projection], capacity: int) -> None:
         super().__init__(store, projections, SEARCH_TABLES, capacity, "search-cache")
@@ -147,49 +154,59 @@ class SearchCache(PageCache):
         """As `search.search`: what matches `text` (of `kind`, or of any) that `reader` may
         see, best match first, showing every event up to `at_least`."""
         after_key = _key(*after(cursor, float, int, first=(float("inf"), 2**63 - 1)))
-        async with self._store.pool.acquire() as conn:
-            if not self.enabled:
+        if not self.enabled:
+            async with self._store.pool.acquire() as conn:
                 return await search.search(conn, text, kind, reader, cursor, limit)
-            public = self.get(("words", text, kind), at_least)
-            if public is None:
-                public = await self._read_public(conn, text, kind)
-            members_only: list[_Hit] = []
-            if reader is not None:
-                members_only = await self._members_only(conn, text, kind, reader, at_least)
-            if members_only:
-                shown = _merged(public, members_only, after_key, limit + 1)
-            else:  # the public results alone, best first: continue after the cursor
-                start = bisect.bisect_right(public.ranked, after_key, key=_best)
-                shown = public.ranked[start : start + limit + 1]
-            await _read_snippets(conn, text, [h for h in shown[:limit] if h.snippet is None])
+        # A connection is taken only for what memory does not hold: most searches need none.
+        results = self.get(("words", text, kind), at_least) or await self._read(text, kind)
+        members_only: list[_Hit] = []
+        if reader is not None:
+            admin, communities = await self._reader(reader, at_least)
+            if admin or communities:
+                members_only = results.members_only_for(admin, communities)
+        if members_only:
+            shown = _merged(results, members_only, after_key, limit + 1)
+        else:  # the public results alone, best first: continue after the cursor
+            start = bisect.bisect_right(results.ranked, after_key, key=_best)
+            shown = results.ranked[start : start + limit + 1]
+        unread = [h for h in shown[:limit] if h.snippet is None]
+        if unread:
+            await self._read_snippets(text, unread)
         return page(shown, limit, _Hit.view, lambda h: (h.rank, h.position))
 
-    async def _read_public(self, conn: asyncpg.Connection, text: str, kind: str | None) -> _Results:
-        async with conn.transaction(isolation="repeatable_read", readonly=True):
-            position = await self.read_position(conn)
-            newest = await _fetch(conn, _PUBLIC, kind, text)
-        results = _Results(newest, sorted(newest, key=_best))
+    async def _read(self, text: str, kind: str | None) -> _Results:
+        async with self._store.pool.acquire() as conn:
+            async with conn.transaction(isolation="repeatable_read", readonly=True):
+                position = await self.read_position(conn)
+                newest = await _fetch(conn, _PUBLIC, kind, text)
+                members_only: dict[str, list[_Hit]] = {}
+                for hit in await _fetch(conn, _MEMBERS_ONLY, kind, text):
+                    members_only.setdefault(hit.community_id or "", []).append(hit)
+        ranked = sorted(newest, key=_best)
+        results = _Results(newest, [h.position for h in newest], ranked, members_only)
         self.keep(("words", text, kind), results, position, frozenset())
         return results
 
-    async def _members_only(
-        self, conn: asyncpg.Connection, text: str, kind: str | None, reader: str, at_least: int
-    ) -> list[_Hit]:
-        """The newest matches `reader` may see in members-only communities, newest first."""
+    async def _reader(self, reader: str, at_least: int) -> tuple[bool, list[str]]:
+        """Whether `reader` is an admin, and the members-only communities they belong to."""
         found = self.get(("reader", reader), at_least)
         if found is None:
-            async with conn.transaction(isolation="repeatable_read", readonly=True):
-                position = await self.read_position(conn)
-                admin, communities = await conn.fetchrow(_READER, reader)
+            async with self._store.pool.acquire() as conn:
+                async with conn.transaction(isolation="repeatable_read", readonly=True):
+                    position = await self.read_position(conn)
+                    admin, communities = await conn.fetchrow(_READER, reader)
             found = (admin, communities)
             self.keep(("reader", reader), found, position, frozenset({reader}))
-        admin, communities = found
-        if not admin and not communities:
-            return []
-        async with conn.transaction(readonly=True):
-            if admin:
-                return await _fetch(conn, _ALL_MEMBERS_ONLY, kind, text)
-            return await _fetch(conn, _IN_COMMUNITIES, kind, text, communities)
+        return found
+
+    async def _read_snippets(self, text: str, hits: Sequence[_Hit]) -> None:
+        kinds, ids = [h.kind for h in hits], [h.id for h in hits]
+        async with self._store.pool.acquire() as conn:
+            rows = await conn.fetch(_SNIPPETS, kinds, text, ids)
+        snippets = {(r[0], r[1]): r[2] for r in rows}
+        for hit in hits:
+            # A document gone since it was found keeps no snippet.
+            hit.snippet = snippets.get((hit.kind, hit.id), "")
 
 
 def _key(rank: float, position: int) -> tuple[float, int]:
@@ -206,16 +223,15 @@ def _newest(hit: _Hit) -> int:
 
 
 def _merged(
-    public: _Results, members_only: list[_Hit], after_key: tuple[float, int], n: int
+    results: _Results, members_only: list[_Hit], after_key: tuple[float, int], n: int
 ) -> list[_Hit]:
-    """The best `n` after `after_key` among the newest CANDIDATES of both."""
-    newest = heapq.merge(public.newest, members_only, key=_newest)
-    candidates = heapq.nsmallest(CANDIDATES, newest, key=_newest)
-    oldest = candidates[-1].position
-    best = heapq.merge(public.ranked, sorted(members_only, key=_best), key=_best)
-    return list(
-        itertools.islice((h for h in best if h.position >= oldest and _best(h) > after_key), n)
-    )
+    """The best `n` after `after_key` among the newest CANDIDATES of the public results and
+    `members_only`."""
+    positions = results.positions + [h.position for h in members_only]
+    oldest = sorted(positions, reverse=True)[:CANDIDATES][-1]
+    best = heapq.merge(results.ranked, sorted(members_only, key=_best), key=_best)
+    after_cursor = (h for h in best if h.position >= oldest and _best(h) > after_key)
+    return list(itertools.islice(after_cursor, n))
 
 
 async def _fetch(conn: asyncpg.Connection, query: str, *args: object) -> list[_Hit]:
@@ -224,14 +240,3 @@ async def _fetch(conn: asyncpg.Connection, query: str, *args: object) -> list[_H
     await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
     rows = await conn.fetch(query, *args)
     return sorted((_Hit(*r) for r in rows), key=_newest)
-
-
-async def _read_snippets(conn: asyncpg.Connection, text: str, hits: Sequence[_Hit]) -> None:
-    if not hits:
-        return
-    kinds, ids = [h.kind for h in hits], [h.id for h in hits]
-    rows = await conn.fetch(_SNIPPETS, kinds, text, ids)
-    snippets = {(r[0], r[1]): r[2] for r in rows}
-    for hit in hits:
-        # A document gone since it was found keeps no snippet.
-        hit.snippet = snippets.get((hit.kind, hit.id), "")
