@@ -22,9 +22,11 @@ reader are known, a search is answered from memory, without a query.
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import heapq
 import itertools
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -32,11 +34,35 @@ import asyncpg
 
 from server.events import RecordedEvent
 from server.events.store import EventStore
+from server.events.types.artefacts import ArtefactCreated
+from server.events.types.communities import CommunityCreated
+from server.events.types.members import MemberApproved, MemberRegistered, MemberUnsuspended
+from server.events.types.paths import PathCreated, PathPublished
+from server.events.types.posts import PostPublished
 from server.projections import search
 from server.projections.page_cache import PageCache
 from server.projections.pagination import Page, after, page
-from server.projections.runner import Projection
+from server.projections.runner import Projection, tags
 from server.projections.search import CANDIDATES, SearchHitView, SearchProjection
+
+REFRESH = 1.0
+"""Seconds a search may miss documents added since its results were read: under a steady flow
+of new posts, each query is read again at most once a second (as a search engine refreshes its
+index), not on every post. What hides or changes a document — a delete, an edit, a removal, a
+suspension, a community closed — drops every result read before it, at once."""
+
+ADDING = tags(
+    PostPublished,
+    ArtefactCreated,
+    PathCreated,
+    PathPublished,
+    MemberRegistered,
+    MemberApproved,
+    MemberUnsuspended,
+    CommunityCreated,
+)
+"""Events of the search read model that can only add results (a search may miss them for up
+to REFRESH seconds)."""
 
 SEARCH_TABLES = frozenset({"search_documents", "search_communities", "members", "communities"})
 """The read models a search is read from."""
@@ -123,6 +149,10 @@ class _Results:
     """The same, best first."""
     members_only: dict[str, list[_Hit]]
     """The newest CANDIDATES matches in each members-only community, newest first."""
+    position: int
+    """How far the read models they were read from showed the log."""
+    read_at: float
+    """When they were read (`time.monotonic()`)."""
 
     def members_only_for(self, admin: bool, communities: Iterable[str]) -> list[_Hit]:
         """Members-only matches a reader may see, newest first."""
@@ -131,16 +161,23 @@ class _Results:
 
 
 class SearchCache(PageCache):
-    """Results per (words, kind): `_Results`, dropped by every event the search read model
-    reads. Readers per id: whether they are an admin, and their members-only communities;
-    dropped by the events that name them, and by those too."""
+    """Results per (words, kind): `_Results`. Readers per id: whether they are an admin, and
+    their members-only communities; dropped by the events that name them."""
 
     def __init__(self, store: EventStore, projections: Iterable[Projection], capacity: int) -> None:
         super().__init__(store, projections, SEARCH_TABLES, capacity, "search-cache")
         self._changes_documents = SearchProjection.event_types
+        self._added = 0  # the position of the last event followed that adds documents
+        self._reading: dict[tuple[str, str | None], asyncio.Future[_Results]] = {}
+        self.reads = 0
+        """Results read from the read models."""
 
     def touches(self, event: RecordedEvent) -> frozenset[str] | None:
-        return None if event.type in self._changes_documents else super().touches(event)
+        if event.type in ADDING:
+            self._added = event.position
+        elif event.type in self._changes_documents:
+            return None  # it may hide a result: every result read before it goes
+        return super().touches(event)
 
     async def search(
         self,
@@ -152,13 +189,14 @@ class SearchCache(PageCache):
         at_least: int = 0,
     ) -> Page[SearchHitView]:
         """As `search.search`: what matches `text` (of `kind`, or of any) that `reader` may
-        see, best match first, showing every event up to `at_least`."""
+        see, best match first, showing every event up to `at_least`; documents added in the
+        last `REFRESH` seconds may be missing from a search without `at_least`."""
         after_key = _key(*after(cursor, float, int, first=(float("inf"), 2**63 - 1)))
         if not self.enabled:
             async with self._store.pool.acquire() as conn:
                 return await search.search(conn, text, kind, reader, cursor, limit)
         # A connection is taken only for what memory does not hold: most searches need none.
-        results = self.get(("words", text, kind), at_least) or await self._read(text, kind)
+        results = await self._results(text, kind, at_least)
         members_only: list[_Hit] = []
         if reader is not None:
             admin, communities = await self._reader(reader, at_least)
@@ -174,7 +212,27 @@ class SearchCache(PageCache):
             await self._read_snippets(text, unread)
         return page(shown, limit, _Hit.view, lambda h: (h.rank, h.position))
 
+    async def _results(self, text: str, kind: str | None, at_least: int) -> _Results:
+        """The results kept, unless documents were added after them and they are older than
+        `REFRESH` seconds; else read afresh, once for all the searches that wait for them."""
+        key = (text, kind)
+        kept = self.get(("words", *key), at_least)
+        if kept is not None and (
+            kept.position >= self._added or time.monotonic() - kept.read_at < REFRESH
+        ):
+            return kept
+        reading = self._reading.get(key)
+        if reading is None:
+            reading = self._reading[key] = asyncio.ensure_future(self._read(text, kind))
+            reading.add_done_callback(lambda _: self._reading.pop(key, None))
+        results = await asyncio.shield(reading)
+        if results.position < at_least:  # that read began before the read models got there
+            results = await self._read(text, kind)
+        return results
+
     async def _read(self, text: str, kind: str | None) -> _Results:
+        self.reads += 1
+        read_at = time.monotonic()
         async with self._store.pool.acquire() as conn:
             async with conn.transaction(isolation="repeatable_read", readonly=True):
                 position = await self.read_position(conn)
@@ -183,7 +241,8 @@ class SearchCache(PageCache):
                 for hit in await _fetch(conn, _MEMBERS_ONLY, kind, text):
                     members_only.setdefault(hit.community_id or "", []).append(hit)
         ranked = sorted(newest, key=_best)
-        results = _Results(newest, [h.position for h in newest], ranked, members_only)
+        positions = [h.position for h in newest]
+        results = _Results(newest, positions, ranked, members_only, position, read_at)
         self.keep(("words", text, kind), results, position, frozenset())
         return results
 
