@@ -13,7 +13,10 @@ On a fresh database (embedded PostgreSQL, or BENCH_DATABASE_URL's server):
    in rounds, as in bench/api.py; the home feed and the profile twice: as served (kept in
    memory, dropped as the log changes them) and from a second `serve` with the caches off
    (LEARNWORK_HOME_FEED_CACHE=0, LEARNWORK_PROFILE_CACHE=0), read from the read models on every
-   request;
+   request; search likewise (LEARNWORK_SEARCH_CACHE=0); then the ceiling, the home feed, the
+   profile and search again while 20 of those members write (--writes a second: posts naming
+   the search words, endorsements and follows among the readers), which drops what the caches
+   keep as it would on a live instance;
 4. what fan-out on write would cost here: the rows a per-member feed table would hold for the
    same activities (each activity once per follower of its actor and per member of its
    community, deduplicated), counted in SQL over the read models.
@@ -33,6 +36,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +53,10 @@ from server.events.types import REGISTRY
 from server.projections.catalog import all_projections
 
 DATABASE = "learnwork_bench_reads"
+WRITERS = 20
+"""Readers who also write, in the phases measured while writing."""
+WRITING = ", writing"
+"""The suffix of the phases measured while writes go on."""
 SEARCH_WORDS = ["sql", "python", "design", "kubernetes", "testing", "postgres", "leadership"]
 
 
@@ -94,8 +103,18 @@ def build_read_models(env: dict[str, str], url: str, folder: Path) -> float:
         worker.wait(timeout=60)
 
 
-async def tokens(url: str, count: int) -> tuple[list[str], list[str]]:
-    """Bearer tokens of `count` random active members who follow someone, and handles."""
+@dataclass
+class Readers:
+    ids: list[str]
+    handles: list[str]
+    reading: list[dict[str, str]]
+    """Authorization headers of tokens with the read scope, one per member."""
+    writing: list[dict[str, str]]
+    """Authorization headers of tokens that may write too, of the first WRITERS members."""
+
+
+async def readers(url: str, count: int) -> Readers:
+    """Tokens of `count` random active members who follow someone."""
     conn = await asyncpg.connect(url)
     try:
         members = await conn.fetch(
@@ -107,16 +126,51 @@ async def tokens(url: str, count: int) -> tuple[list[str], list[str]]:
     finally:
         await conn.close()
     store = await EventStore.open(url, REGISTRY, pool_size=2)
+    found = Readers([r[0] for r in members], [r[1] for r in members], [], [])
     try:
         cx = Commands.over(store)
-        issued = []
-        for member_id, _ in members:
+        for n, member_id in enumerate(found.ids):
             member = await accounts.load_member(cx, member_id)
             assert member is not None
-            issued.append((await accounts.issue_token(cx, member, ["read"])).token)
+            token = (await accounts.issue_token(cx, member, ["read"])).token
+            found.reading.append({"Authorization": f"Bearer {token}"})
+            if n < WRITERS:
+                token = (await accounts.issue_token(cx, member, ["read", "write"])).token
+                found.writing.append({"Authorization": f"Bearer {token}"})
     finally:
         await store.close()
-    return issued, [handle for _, handle in members]
+    return found
+
+
+async def write(
+    session: aiohttp.ClientSession, who: Readers, rate: float, done: asyncio.Event
+) -> Counter[bool]:
+    """Writes at `rate` a second until `done`: posts naming the search words (60%),
+    endorsements (20%) and follows (20%) among the readers. Counts accepted (True) and refused
+    (False: endorsing oneself, following twice)."""
+    rng = random.Random(2)
+    counts: Counter[bool] = Counter()
+    started = time.perf_counter()
+    n = 0
+    while not done.is_set():
+        n += 1
+        await asyncio.sleep(max(0.0, started + n / rate - time.perf_counter()))
+        auth = rng.choice(who.writing)
+        choice = rng.random()
+        if choice < 0.6:
+            body = {"body": f"Notes on {rng.choice(SEARCH_WORDS)}, part {n}"}
+            request = session.post("/api/v1/posts", json=body, headers=auth)
+        elif choice < 0.8:
+            skill = rng.choice(SEARCH_WORDS)
+            body = {"kind": "member", "member_id": rng.choice(who.ids), "skill": skill}
+            request = session.post("/api/v1/endorsements", json=body, headers=auth)
+        else:
+            followee = rng.choice(who.handles)
+            request = session.post(f"/api/v1/members/{followee}/follow", headers=auth)
+        async with request as response:
+            await response.read()
+            counts[response.status < 400] += 1
+    return counts
 
 
 async def fan_out_rows(url: str) -> tuple[int, int]:
@@ -136,11 +190,17 @@ async def fan_out_rows(url: str) -> tuple[int, int]:
     return activities, rows
 
 
-async def measure(
-    base: str, uncached: str, bearer: list[str], handles: list[str], args: argparse.Namespace
-) -> dict[str, Result]:
+@dataclass
+class Measured:
+    results: dict[str, Result]
+    writes: float
+    """Writes accepted a second, during the phases measured while writing."""
+    refused: float
+
+
+async def measure(base: str, uncached: str, who: Readers, args: argparse.Namespace) -> Measured:
     rng = random.Random(1)
-    auth = [{"Authorization": f"Bearer {t}"} for t in bearer]
+    auth = who.reading
 
     def health(s: aiohttp.ClientSession, _: int) -> Any:
         return s.get("/healthz")
@@ -149,7 +209,7 @@ async def measure(
         return s.get("/api/v1/feeds/home", headers=auth[n % len(auth)])
 
     def profile(s: aiohttp.ClientSession, n: int) -> Any:
-        handle = handles[rng.randrange(len(handles))]
+        handle = who.handles[rng.randrange(len(who.handles))]
         return s.get(f"/api/v1/members/{handle}/profile", headers=auth[n % len(auth)])
 
     def search(s: aiohttp.ClientSession, n: int) -> Any:
@@ -157,34 +217,60 @@ async def measure(
         return s.get("/api/v1/search", params={"q": q}, headers=auth[n % len(auth)])
 
     totals: dict[str, Result] = {}
+    writes: Counter[bool] = Counter()
+    writing_seconds = 0.0
     limit = args.concurrency
     async with (
         aiohttp.ClientSession(base, connector=aiohttp.TCPConnector(limit=limit)) as served,
         aiohttp.ClientSession(uncached, connector=aiohttp.TCPConnector(limit=limit)) as other,
+        aiohttp.ClientSession(base) as writer,
     ):
-        phases = {
+        quiet = {
             "ceiling": (served, health),
             "home": (served, home),
             "home, no cache": (other, home),
             "profile": (served, profile),
             "profile, no cache": (other, profile),
             "search": (served, search),
+            "search, no cache": (other, search),
+        }
+        writing = {
+            f"ceiling{WRITING}": health,
+            f"home{WRITING}": home,
+            f"profile{WRITING}": profile,
+            f"search{WRITING}": search,
         }
         await drive("warm-up", served, home, limit, 2.0)
         await drive("warm-up", other, home, limit, 2.0)
         for _ in range(args.rounds):
-            for name, (session, request) in phases.items():
-                result = await drive(name, session, request, limit, args.seconds)
-                prior = totals.get(name)
-                totals[name] = result if prior is None else prior + result
-    return totals
+            for name, (session, request) in quiet.items():
+                _add(totals, await drive(name, session, request, limit, args.seconds))
+            done = asyncio.Event()
+            started = time.perf_counter()
+            writes_task = asyncio.create_task(write(writer, who, args.writes, done))
+            for name, request in writing.items():
+                _add(totals, await drive(name, served, request, limit, args.seconds))
+            done.set()
+            writes += await writes_task
+            writing_seconds += time.perf_counter() - started
+    return Measured(totals, writes[True] / writing_seconds, writes[False] / writing_seconds)
 
 
-def report(totals: dict[str, Result]) -> None:
-    ceiling = totals["ceiling"]
+def _add(totals: dict[str, Result], result: Result) -> None:
+    prior = totals.get(result.name)
+    totals[result.name] = result if prior is None else prior + result
+
+
+def report(measured: Measured, args: argparse.Namespace) -> None:
+    totals = measured.results
     for name, result in totals.items():
-        share = "" if name == "ceiling" else f"   {result.rate / ceiling.rate:.2f} of the ceiling"
+        ceiling = totals[f"ceiling{WRITING}" if name.endswith(WRITING) else "ceiling"]
+        share = "" if result is ceiling else f"   {result.rate / ceiling.rate:.2f} of the ceiling"
         print(result.line() + share)
+    print(
+        f"{WRITING[2:]}: {measured.writes:,.1f} writes/s accepted (asked {args.writes:g}/s),"
+        f" {measured.refused:,.1f}/s refused; shares{WRITING} are of the ceiling{WRITING}"
+    )
     print("targets: home and profile >= 0.80 of the ceiling and p99 < 30 ms; search p99 < 50 ms")
 
 
@@ -199,21 +285,23 @@ def run(server_url: str, args: argparse.Namespace) -> None:
         "LEARNWORK_DATABASE_URL": url,
         "LEARNWORK_PORT": "0",
         "LEARNWORK_SIGN_INS_PER_MINUTE": "100000000",
+        "LEARNWORK_WRITES_PER_MINUTE": "100000000",
     }
     with tempfile.TemporaryDirectory(prefix="learnwork-bench-reads-") as folder:
         if not args.existing:
             build(env, url, args, Path(folder))
-        bearer, handles = asyncio.run(tokens(url, 200))
+        who = asyncio.run(readers(url, 200))
         server, base = start(["serve"], env, Path(folder) / "serve.log", READY)
         no_cache = {
             **env,
             "LEARNWORK_HOME_FEED_CACHE": "0",
             "LEARNWORK_PROFILE_CACHE": "0",
+            "LEARNWORK_SEARCH_CACHE": "0",
             "LEARNWORK_PROJECTIONS": "false",
         }
         other, uncached = start(["serve"], no_cache, Path(folder) / "serve-2.log", READY)
         try:
-            report(asyncio.run(measure(base, uncached, bearer, handles, args)))
+            report(asyncio.run(measure(base, uncached, who, args)), args)
         finally:
             for process in (server, other):
                 process.terminate()
@@ -245,6 +333,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=2.0, help="one measurement, one round")
     parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument(
+        "--writes", type=float, default=20.0, help="writes a second while measuring the reads"
+    )
     parser.add_argument(
         "--existing",
         action="store_true",
