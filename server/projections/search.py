@@ -30,7 +30,7 @@ from server.events.types.members import (
 from server.events.types.paths import PathCreated, PathPublished, PathUpdated
 from server.events.types.posts import PostDeleted, PostEdited, PostPublished, PostRemoved
 from server.projections.pagination import Page, after, page
-from server.projections.runner import Projection, tags
+from server.projections.runner import Projection, apply_in_segments, tags
 from server.projections.visibility import is_admin
 
 _TYPES = (
@@ -54,18 +54,38 @@ _TYPES = (
     PathPublished,
 )
 
-# A document is as visible as its community is when it is written (search_communities) and
-# its author is active then: nobody pending, rejected or suspended writes.
+# Documents a segment creates, in one statement. A document is as visible as its community is
+# when it is written (search_communities) and its author is active then: nobody pending,
+# rejected or suspended writes.
 _INSERT = """
 INSERT INTO search_documents (kind, id, community_id, author_id, title, keywords, body, listed,
                               position, author_active, members_only)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-        coalesce((SELECT members_only FROM search_communities WHERE id = $3), false))
+SELECT d.*, coalesce(c.members_only, false)
+  FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[],
+              $8::bool[], $9::bigint[], $10::bool[])
+       AS d(kind, id, community_id, author_id, title, keywords, body, listed, position, active)
+  LEFT JOIN search_communities c ON c.id = d.community_id
 """
 
 # A member's handle and a community's slug lead their keywords (neither changes, and neither
 # holds a space): an update keeps that first word and replaces the skills after it.
 _FIRST_WORD = "split_part(keywords, ' ', 1) || ' ' || "
+
+_SEGMENT = (
+    MemberRegistered,
+    CommunityCreated,
+    PostPublished,
+    ArtefactCreated,
+    PathCreated,
+    ProfileUpdated,
+    PostEdited,
+    ArtefactRevised,
+    PathUpdated,
+    PathPublished,
+)
+"""Events that create a document (and a community's visibility) or change its texts, and
+nothing else: a segment of them creates first, then changes (a document's creation comes
+before its changes in the log)."""
 
 
 class SearchProjection(Projection):
@@ -74,29 +94,39 @@ class SearchProjection(Projection):
     event_types = tags(*_TYPES)
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
-        new: list[tuple[object, ...]] = []
-        for event in events:
-            data = event.data
-            entity_id = event.stream_id.partition("-")[2]
-            if isinstance(data, CommunityCreated):
-                # Known before any document in the community (its own first) is written.
-                await conn.execute(
-                    "INSERT INTO search_communities (id, members_only) VALUES ($1, $2)",
-                    entity_id,
-                    data.visibility == "members_only",
-                )
-            document = _document(data, entity_id)
-            if document is not None:
-                pending = isinstance(data, MemberRegistered) and data.pending
-                new.append((*document, event.position, not pending))
-                continue
-            # It changes documents that may be among those not yet written: write them.
-            if new:
-                await conn.executemany(_INSERT, new)
-                new = []
-            await _change(conn, event, entity_id)
-        if new:
-            await conn.executemany(_INSERT, new)
+        await apply_in_segments(conn, events, _SEGMENT, _write, _change)
+
+
+async def _write(conn: asyncpg.Connection, events: list[RecordedEvent]) -> None:
+    """The communities of a segment, then its documents (each community is known before any
+    document in it, its own first, is written), then the changes to their texts, in log order
+    for each document."""
+    communities = [
+        (e.stream_id.partition("-")[2], e.data.visibility == "members_only")
+        for e in events
+        if isinstance(e.data, CommunityCreated)
+    ]
+    if communities:
+        await conn.execute(
+            "INSERT INTO search_communities (id, members_only) SELECT * FROM unnest($1::uuid[],"
+            " $2::bool[])",
+            *zip(*communities, strict=True),
+        )
+    documents = []
+    changes: dict[str, list[tuple[object, ...]]] = {}
+    for event in events:
+        entity_id = event.stream_id.partition("-")[2]
+        document = _document(event.data, entity_id)
+        if document is not None:
+            pending = isinstance(event.data, MemberRegistered) and event.data.pending
+            documents.append((*document, event.position, not pending))
+        elif (change := _texts(event.data)) is not None:
+            kind, assignments, values = change
+            changes.setdefault(assignments, []).append((kind, entity_id, event.position, *values))
+    if documents:
+        await conn.execute(_INSERT, *zip(*documents, strict=True))
+    for assignments, rows in changes.items():
+        await conn.executemany(_UPDATE_TEXTS.format(assignments), rows)
 
 
 _AUTHOR_ACTIVE_AFTER = {
@@ -107,8 +137,9 @@ _AUTHOR_ACTIVE_AFTER = {
 }
 
 
-async def _change(conn: asyncpg.Connection, event: RecordedEvent, entity_id: str) -> None:
+async def _change(conn: asyncpg.Connection, event: RecordedEvent) -> None:
     data = event.data
+    entity_id = event.stream_id.partition("-")[2]
     if (kind := _DELETED_BY.get(type(data))) is not None:
         await conn.execute(
             "DELETE FROM search_documents WHERE kind = $1 AND id = $2", kind, entity_id
@@ -134,13 +165,11 @@ async def _change(conn: asyncpg.Connection, event: RecordedEvent, entity_id: str
     if (change := _texts(data)) is not None:
         kind, assignments, values = change
         await conn.execute(
-            f"UPDATE search_documents SET {assignments}, position = $3 WHERE kind = $1 AND id = $2",
-            kind,
-            entity_id,
-            event.position,
-            *values,
+            _UPDATE_TEXTS.format(assignments), kind, entity_id, event.position, *values
         )
 
+
+_UPDATE_TEXTS = "UPDATE search_documents SET {}, position = $3 WHERE kind = $1 AND id = $2"
 
 _DELETED_BY = {PostDeleted: "post", PostRemoved: "post", ArtefactDeleted: "artefact"}
 

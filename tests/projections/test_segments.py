@@ -1,5 +1,5 @@
 """Read models that write a batch a segment at a time (posts, members, artefacts, paths,
-communities) end up exactly
+communities, search) end up exactly
 as if each event had been applied on its own: the same history, applied with batches of 1,000
 and of 1, gives the same tables. The history mixes what segments reorder (publications, likes,
 follows, revisions) with what closes them (unlikes, deletions, unfollows), repeats and all."""
@@ -39,6 +39,7 @@ from server.projections.members import MembersProjection
 from server.projections.paths import PathsProjection
 from server.projections.posts import PostsProjection
 from server.projections.runner import ProjectionRunner
+from server.projections.search import SearchProjection
 
 TABLES = {
     "members": "SELECT id, followers_count, following_count FROM members ORDER BY id",
@@ -58,6 +59,9 @@ TABLES = {
     "community_requests": "SELECT community_id, member_id FROM community_requests ORDER BY 1, 2",
     "artefact_revisions": "SELECT artefact_id, revision, title, html, position"
     " FROM artefact_revisions ORDER BY 1, 2",
+    "search_documents": "SELECT kind, id, community_id, author_id, title, keywords, body, listed,"
+    " position, author_active, members_only, document FROM search_documents ORDER BY 1, 2",
+    "search_communities": "SELECT id, members_only FROM search_communities ORDER BY id",
 }
 
 
@@ -78,7 +82,8 @@ async def write_history(store: EventStore, rng: random.Random) -> None:
     learners: Learners = {}
     communities = [str(uuid.uuid4()) for _ in range(3)]
     for i, community in enumerate(communities):
-        founded = CommunityCreated(slug=f"c{i}", name="C", by=members[i])
+        visibility = "members_only" if i == 0 else "public"
+        founded = CommunityCreated(slug=f"c{i}", name="C", by=members[i], visibility=visibility)
         await store.append(f"community-{community}", [founded])
     for _ in range(2000):
         member, other = rng.sample(members, 2)
@@ -91,6 +96,7 @@ async def write_history(store: EventStore, rng: random.Random) -> None:
                 body=f"*post* {len(posts)}",
                 thread_id=parent or post,
                 in_reply_to=parent,
+                community_id=None if parent else rng.choice([None, *communities]),
             )
             await store.append(f"post-{post}", [data])
             posts.append(post)
@@ -103,7 +109,9 @@ async def write_history(store: EventStore, rng: random.Random) -> None:
             await store.append(f"post-{gone}", [rng.choice([PostDeleted(), PostRemoved(by=other)])])
         elif choice < 0.73 or not artefacts:
             artefact = str(uuid.uuid4())
-            created = ArtefactCreated(author_id=member, title="a", body="**v1**")
+            created = ArtefactCreated(
+                author_id=member, title="a", body="**v1**", community_id=rng.choice(communities)
+            )
             await store.append(f"artefact-{artefact}", [created])
             artefacts[artefact] = 1
         elif choice < 0.8:
@@ -175,6 +183,7 @@ async def test_segments_write_what_one_event_at_a_time_writes(
         ArtefactsProjection(),
         PathsProjection(),
         CommunitiesProjection(),
+        SearchProjection(),
     ]
 
     await ProjectionRunner(real_store, database_url, projections, batch_size=1000).catch_up()
@@ -195,6 +204,8 @@ async def test_segments_write_what_one_event_at_a_time_writes(
     assert any(e["path_completed_at"] for e in batched["enrollments"])
     assert any(e["left_at"] for e in batched["enrollments"])
     assert len(batched["community_members"]) > 10
+    members_only = [d for d in batched["search_documents"] if d["members_only"]]
+    assert len(batched["search_documents"]) > len(members_only) > 20
     assert not await db.fetch(
         "SELECT c.id FROM communities c WHERE c.members_count <>"
         " (SELECT count(*) FROM community_members m WHERE m.community_id = c.id)"
