@@ -6,9 +6,10 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from server.domain import rendering
 from server.domain.rendering import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render, sanitise
 
 REL = 'rel="nofollow noopener noreferrer"'
@@ -206,3 +207,39 @@ def test_an_unknown_format_is_a_programming_error() -> None:
 def test_any_text_renders_to_allow_listed_html(body: str) -> None:
     for format in ("markdown", "plain"):
         assert_safe(render(body, format))
+
+
+_PLAIN = list("abcXYZ0189 ,.;:!?'()/-")
+_OPENING = list('*_`[]<>&\\#=~|+"\t\n')
+
+
+@settings(max_examples=3000)
+@given(
+    st.text(alphabet=st.sampled_from(_PLAIN), max_size=40)
+    | st.sampled_from(_OPENING).flatmap(
+        lambda opening: st.text(alphabet=st.sampled_from([*_PLAIN, opening]), max_size=40)
+    )
+    | st.text(alphabet=st.sampled_from(_PLAIN + _OPENING), max_size=40)
+)
+def test_a_plain_line_renders_as_the_parser_renders_it(body: str) -> None:
+    """The shortcut for one plain line gives what the Markdown parser gives, and is taken
+    only where it can: on lines of what it accepts, of that with one character that opens a
+    construct, and of that with all of them."""
+    assert render(body, "markdown") == sanitise(rendering._markdown(body)).strip()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Saving this for later. Thank you!",
+        "Week 21 of learning: rebuilding an example (from memory) - next up/later.",
+        "I can't wait; it's done?",
+        "a  b",
+    ],
+)
+def test_plain_lines_take_the_shortcut(body: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def parser_called(_: str) -> str:
+        raise AssertionError("the Markdown parser was used")
+
+    monkeypatch.setattr(rendering, "_markdown", parser_called)
+    assert render(body, "markdown") == f"<p>{body}</p>"
