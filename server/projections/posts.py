@@ -12,8 +12,9 @@ not served at all.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import asyncpg
@@ -40,16 +41,37 @@ class PostsProjection(Projection):
     tables = ("posts", "post_likes")
     event_types = tags(PostPublished, PostEdited, PostDeleted, PostRemoved, PostLiked, PostUnliked)
 
+    def __init__(self) -> None:
+        self._html: dict[int, str] = {}  # rendered ahead by `prepare`, by position
+
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         # Publications and likes, nearly all of the traffic, are written a segment at a time:
         # every post of the segment in one COPY, then every like in one statement, then every
         # count they change in one more. That order is the log's wherever it matters (a post
         # comes before its likes and replies), and counts add up in any order. Any other event
         # closes the segment and is applied on its own.
-        await apply_in_segments(conn, events, (PostPublished, PostLiked), _write, _apply)
+        write = functools.partial(_write, html=self._render)
+        apply_one = functools.partial(_apply, html=self._render)
+        await apply_in_segments(conn, events, (PostPublished, PostLiked), write, apply_one)
+
+    def prepare(self, events: Sequence[RecordedEvent]) -> None:
+        for event in events:
+            if isinstance(event.data, PostPublished | PostEdited):
+                self._html[event.position] = render(event.data.body, event.data.format)
+
+    def _render(self, event: RecordedEvent) -> str:
+        html = self._html.pop(event.position, None)
+        if html is None:
+            data = event.data
+            html = render(data.body, data.format)  # type: ignore[attr-defined]
+        return html
 
 
-async def _write(conn: asyncpg.Connection, segment: list[RecordedEvent]) -> None:
+Html = Callable[[RecordedEvent], str]
+"""The HTML of a post's body as published or edited by an event."""
+
+
+async def _write(conn: asyncpg.Connection, segment: list[RecordedEvent], html: Html) -> None:
     published = [e for e in segment if isinstance(e.data, PostPublished)]
     liked = [e for e in segment if isinstance(e.data, PostLiked)]
     likes: Counter[str] = Counter()
@@ -60,7 +82,7 @@ async def _write(conn: asyncpg.Connection, segment: list[RecordedEvent]) -> None
     )
     if published:
         await conn.copy_records_to_table(
-            "posts", records=[_post_row(e) for e in published], columns=_POST_COLUMNS_WRITTEN
+            "posts", records=[_post_row(e, html) for e in published], columns=_POST_COLUMNS_WRITTEN
         )
     if liked:
         rows = await conn.fetch(
@@ -99,7 +121,7 @@ _COUNT = (
 )
 
 
-def _post_row(event: RecordedEvent) -> tuple[object, ...]:
+def _post_row(event: RecordedEvent, html: Html) -> tuple[object, ...]:
     data = event.data
     assert isinstance(data, PostPublished)
     return (
@@ -110,14 +132,14 @@ def _post_row(event: RecordedEvent) -> tuple[object, ...]:
         data.thread_id,
         data.body,
         data.format,
-        render(data.body, data.format),
+        html(event),
         "published",
         event.recorded_at,
         event.position,
     )
 
 
-async def _apply(conn: asyncpg.Connection, event: RecordedEvent) -> None:
+async def _apply(conn: asyncpg.Connection, event: RecordedEvent, html: Html) -> None:
     post_id = event.stream_id.removeprefix("post-")
     data = event.data
     match data:
@@ -128,7 +150,7 @@ async def _apply(conn: asyncpg.Connection, event: RecordedEvent) -> None:
                 post_id,
                 data.body,
                 data.format,
-                render(data.body, data.format),
+                html(event),
                 event.recorded_at,
             )
         case PostDeleted() | PostRemoved():

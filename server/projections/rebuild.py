@@ -4,8 +4,10 @@ in one transaction (blue-green).
 1. A schema of its own, `learnwork_rebuild_<name>`, gets empty copies of the projection's
    tables (`LIKE … INCLUDING ALL`: columns, defaults, generated columns, constraints, indexes).
 2. The projection is applied to them from position 0 by an ordinary runner whose sessions put
-   that schema first on their `search_path`, so the projection's SQL, unchanged, writes there.
-   Its checkpoint is `<name>@rebuild`: an interrupted rebuild resumes where it stopped.
+   that schema first on their `search_path`, so the projection's SQL, unchanged, writes there;
+   each page of the log is read and prepared (`Projection.prepare`) while the one before it is
+   written. Its checkpoint is
+   `<name>@rebuild`: an interrupted rebuild resumes where it stopped.
 3. The swap, in one transaction: lock the live checkpoint (the live runner, in any process,
    waits), apply what the log gained meanwhile, drop the live tables, move the new ones in under
    the live tables' index names, and set the live checkpoint to where the rebuild got. Readers
@@ -15,6 +17,7 @@ in one transaction (blue-green).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import time
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from server.db import connect, create_pool
+from server.events.envelope import Page
 from server.events.registry import EventRegistry
 from server.events.store import EventStore
 from server.projections.runner import Projection, ProjectionRunner
@@ -66,9 +70,7 @@ async def rebuild(
             store = EventStore(pool, registry, url=url)
             building = _Shadow(projection)
             runner = ProjectionRunner(store, url, [building], batch_size=BATCH)
-            while await runner.run_once(building.name):
-                if progress is not None:
-                    progress(await runner.position(building.name), await store.last_position())
+            await _catch_up(store, runner, building, progress)
             async with pool.acquire() as conn:
                 position = await _swap(conn, store, projection, shadow)
         finally:
@@ -76,6 +78,34 @@ async def rebuild(
     finally:
         await lock.close()
     return Rebuilt(projection.name, position, time.perf_counter() - started)
+
+
+async def _catch_up(
+    store: EventStore, runner: ProjectionRunner, building: Projection, progress: Progress | None
+) -> None:
+    """Apply the log to `building` page by page, reading and preparing each page while the one
+    before it is written."""
+    position = await runner.position(building.name)
+
+    async def read_and_prepare(after: int) -> Page:
+        page = await store.read_page(after, BATCH, building.event_types)
+        building.prepare(page.events)
+        return page
+
+    def read(after: int) -> asyncio.Future[Page]:
+        return asyncio.ensure_future(read_and_prepare(after))
+
+    reading = read(position)
+    try:
+        while (page := await reading).read:
+            reading = read(page.position)
+            if not await runner.apply_page(building.name, position, page):
+                raise RebuildRunning(f"{building.name} was moved by another process")
+            position = page.position
+            if progress is not None:
+                progress(position, await store.last_position())
+    finally:
+        reading.cancel()
 
 
 class _Shadow(Projection):
@@ -86,6 +116,7 @@ class _Shadow(Projection):
         self.tables = live.tables  # type: ignore[misc]
         self.event_types = live.event_types  # type: ignore[misc]
         self.apply = live.apply  # type: ignore[method-assign]
+        self.prepare = live.prepare  # type: ignore[method-assign]
 
 
 async def _prepare(conn: asyncpg.Connection, projection: Projection, shadow: str) -> None:

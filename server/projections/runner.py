@@ -74,6 +74,11 @@ class Projection:
         commit, and must not depend on anything but the events and its own tables."""
         raise NotImplementedError
 
+    def prepare(self, events: Sequence[RecordedEvent]) -> None:
+        """Work out ahead what `apply` will need of `events` without the database (rendering
+        Markdown, say): a rebuild calls it on a page while the page before is being written.
+        `apply` must write the same without it. By default, nothing."""
+
 
 async def apply_in_segments(
     conn: asyncpg.Connection,
@@ -161,6 +166,11 @@ class ProjectionRunner:
         if page.read:
             await self._apply_or_pin(projection, position, page)
         return page.read
+
+    async def apply_page(self, name: str, position: int, page: Page) -> bool:
+        """Apply `page`, read after `position`, to one projection; False, with nothing written,
+        if its checkpoint is no longer at `position`."""
+        return await self._apply_or_pin(self.projections[name], position, page)
 
     async def catch_up(self, name: str | None = None) -> None:
         """Apply everything in the log now to one projection (or all), then return."""

@@ -4,15 +4,22 @@ keeps, exactly once while the live runner runs and events keep coming, one at a 
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import pytest
 
+from server.events.store import EventStore
+from server.events.types import REGISTRY
+from server.events.types.posts import PostEdited, PostPublished
+from server.projections import rebuild as rebuilding
+from server.projections.posts import PostsProjection
 from server.projections.rebuild import RebuildRunning, Rebuilt, rebuild
 from server.projections.runner import ProjectionRunner
 from tests.events.sample_events import SAMPLE_REGISTRY, Noted
 from tests.projections.sample_projection import NOTES_TABLE, Notes
 from tests.projections.test_runner import DUPLICATES, append_notes
 
+AUTHOR = str(uuid.uuid4())
 SHADOW_EXISTS = (
     "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'learnwork_rebuild_test_notes')"
 )
@@ -85,3 +92,37 @@ async def test_one_rebuild_of_a_projection_at_a_time(store, db, database_url, no
     assert any(isinstance(o, Rebuilt) for o in outcomes)
     assert any(isinstance(o, RebuildRunning) for o in outcomes)
     assert await db.fetchval("SELECT count(*) FROM test_notes") == 200
+
+
+async def test_rebuilding_posts_writes_what_was_rendered_ahead(
+    database_url, db, monkeypatch: pytest.MonkeyPatch
+):
+    """A rebuild renders each page while the page before is written (`prepare`); the posts it
+    writes are the posts the live projection wrote, rendering as it applied."""
+    monkeypatch.setattr(rebuilding, "BATCH", 50)  # many pages
+    store = await EventStore.open(database_url, REGISTRY, pool_size=2)
+    try:
+        bodies = ["plain line, no markup", "*some* markup\n\n- a list", "a [link](https://x.org)"]
+        for i in range(150):
+            post = str(uuid.uuid4())
+            body = f"{bodies[i % 3]} {i}"
+            published = PostPublished(author_id=AUTHOR, body=body, thread_id=post)
+            await store.append(f"post-{post}", [published])
+            if i % 10 == 0:
+                await store.append(f"post-{post}", [PostEdited(body=f"**edited** {i}")])
+        await ProjectionRunner(store, database_url, [PostsProjection()]).catch_up()
+    finally:
+        await store.close()
+    live = await db.fetch("SELECT id, body, html, position FROM posts ORDER BY id")
+    projection = PostsProjection()
+    prepared: list[int] = []
+    prepare = projection.prepare
+    monkeypatch.setattr(
+        projection, "prepare", lambda events: (prepared.append(len(events)), prepare(events))
+    )
+
+    await rebuild(database_url, REGISTRY, projection)
+
+    assert await db.fetch("SELECT id, body, html, position FROM posts ORDER BY id") == live
+    assert sum(prepared) == 165 and len(prepared) > 3
+    assert projection._html == {}  # every post rendered ahead was written from it
