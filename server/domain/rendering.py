@@ -92,6 +92,11 @@ def render(body: str, format: str) -> str:
     return sanitise(unsafe).strip()
 
 
+def render_all(texts: list[tuple[str, str]]) -> list[str]:
+    """`render` for each (body, format): a batch to render in another process."""
+    return [render(body, format) for body, format in texts]
+
+
 def _markdown(body: str) -> str:
     return _MARKDOWN.render(body)
 

@@ -12,15 +12,17 @@ not served at all.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from datetime import datetime
 
 import asyncpg
 import msgspec
 
-from server.domain.rendering import render
+from server.domain.rendering import render, render_all
 from server.events import RecordedEvent
 from server.events.types.posts import (
     PostDeleted,
@@ -54,10 +56,11 @@ class PostsProjection(Projection):
         apply_one = functools.partial(_apply, html=self._render)
         await apply_in_segments(conn, events, (PostPublished, PostLiked), write, apply_one)
 
-    def prepare(self, events: Sequence[RecordedEvent]) -> None:
-        for event in events:
-            if isinstance(event.data, PostPublished | PostEdited):
-                self._html[event.position] = render(event.data.body, event.data.format)
+    async def prepare(self, events: Sequence[RecordedEvent], helper: Executor) -> None:
+        bodies = [e for e in events if isinstance(e.data, PostPublished | PostEdited)]
+        texts = [(e.data.body, e.data.format) for e in bodies]  # type: ignore[attr-defined]
+        html = await asyncio.get_running_loop().run_in_executor(helper, render_all, texts)
+        self._html.update(zip((e.position for e in bodies), html, strict=True))
 
     def _render(self, event: RecordedEvent) -> str:
         html = self._html.pop(event.position, None)

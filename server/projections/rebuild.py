@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import multiprocessing
 import re
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import asyncpg
@@ -89,23 +91,26 @@ async def _catch_up(
 
     async def read_and_prepare(after: int) -> Page:
         page = await store.read_page(after, BATCH, building.event_types)
-        building.prepare(page.events)
+        await building.prepare(page.events, helper)
         return page
 
     def read(after: int) -> asyncio.Future[Page]:
         return asyncio.ensure_future(read_and_prepare(after))
 
-    reading = read(position)
-    try:
-        while (page := await reading).read:
-            reading = read(page.position)
-            if not await runner.apply_page(building.name, position, page):
-                raise RebuildRunning(f"{building.name} was moved by another process")
-            position = page.position
-            if progress is not None:
-                progress(position, await store.last_position())
-    finally:
-        reading.cancel()
+    # One helper process beside this one and PostgreSQL: what a projection prepares there runs
+    # on another core while this process writes.
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as helper:
+        reading = read(position)
+        try:
+            while (page := await reading).read:
+                reading = read(page.position)
+                if not await runner.apply_page(building.name, position, page):
+                    raise RebuildRunning(f"{building.name} was moved by another process")
+                position = page.position
+                if progress is not None:
+                    progress(position, await store.last_position())
+        finally:
+            reading.cancel()
 
 
 class _Shadow(Projection):

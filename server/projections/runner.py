@@ -25,6 +25,7 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -74,10 +75,11 @@ class Projection:
         commit, and must not depend on anything but the events and its own tables."""
         raise NotImplementedError
 
-    def prepare(self, events: Sequence[RecordedEvent]) -> None:
+    async def prepare(self, events: Sequence[RecordedEvent], helper: Executor) -> None:
         """Work out ahead what `apply` will need of `events` without the database (rendering
-        Markdown, say): a rebuild calls it on a page while the page before is being written.
-        `apply` must write the same without it. By default, nothing."""
+        Markdown, say), in `helper` (another process) where it pays: a rebuild calls it on a
+        page while the page before is being written. `apply` must write the same without it.
+        By default, nothing."""
 
 
 async def apply_in_segments(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from concurrent.futures import Executor
+from typing import Any
 
 import pytest
 
@@ -97,8 +99,9 @@ async def test_one_rebuild_of_a_projection_at_a_time(store, db, database_url, no
 async def test_rebuilding_posts_writes_what_was_rendered_ahead(
     database_url, db, monkeypatch: pytest.MonkeyPatch
 ):
-    """A rebuild renders each page while the page before is written (`prepare`); the posts it
-    writes are the posts the live projection wrote, rendering as it applied."""
+    """A rebuild renders each page in a helper process while the page before is written
+    (`prepare`); the posts it writes are the posts the live projection wrote, rendering as it
+    applied."""
     monkeypatch.setattr(rebuilding, "BATCH", 50)  # many pages
     store = await EventStore.open(database_url, REGISTRY, pool_size=2)
     try:
@@ -117,9 +120,12 @@ async def test_rebuilding_posts_writes_what_was_rendered_ahead(
     projection = PostsProjection()
     prepared: list[int] = []
     prepare = projection.prepare
-    monkeypatch.setattr(
-        projection, "prepare", lambda events: (prepared.append(len(events)), prepare(events))
-    )
+
+    async def counted(events: list[Any], helper: Executor) -> None:
+        prepared.append(len(events))
+        await prepare(events, helper)
+
+    monkeypatch.setattr(projection, "prepare", counted)
 
     await rebuild(database_url, REGISTRY, projection)
 
