@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
-from server.api.keys import COMMANDS
+from server.api.keys import COMMANDS, HOME_FEEDS, PROFILES, RUNNER, SEARCHES
 from server.app import create_app
 from server.commands import accounts
 from server.config import Settings
@@ -99,3 +100,15 @@ def make_member(client: TestClient) -> Callable[..., Awaitable[Member]]:
 def field_of(problem: Any) -> str:
     """The field a problem+json answer names first."""
     return problem["errors"][0]["field"]
+
+
+async def settle(client: Client) -> None:
+    """Wait until the read models and this process's caches (home feeds, profiles, searches)
+    have followed the whole log."""
+    app = client.server.app
+    head = await app[COMMANDS].store.last_position()
+    async with asyncio.timeout(10):
+        await app[RUNNER].wait_for(head)
+        for cache in (app[HOME_FEEDS], app[PROFILES], app[SEARCHES]):
+            while cache.position < head:  # noqa: ASYNC110 (nothing to wait on)
+                await asyncio.sleep(0.005)

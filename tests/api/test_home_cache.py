@@ -16,18 +16,8 @@ from server.config import Settings
 from server.projections import feeds
 from server.projections.catalog import all_projections
 from server.projections.page_cache import DROP_ALL, IGNORED
-from tests.api.conftest import Client, Member, make_admin, register
+from tests.api.conftest import Client, Member, make_admin, register, settle
 from tests.api.test_paths import _community, _join
-
-
-async def settle(client: Client) -> None:
-    """Wait until the read models and this process's cache have followed the whole log."""
-    app = client.server.app
-    head = await app[COMMANDS].store.last_position()
-    async with asyncio.timeout(10):
-        await app[RUNNER].wait_for(head)
-        while app[HOME_FEEDS].position < head:  # noqa: ASYNC110 (nothing to wait on)
-            await asyncio.sleep(0.005)
 
 
 async def served(client: Client, reader: Member) -> Any:

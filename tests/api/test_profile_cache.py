@@ -10,21 +10,11 @@ from typing import Any
 
 import msgspec
 
-from server.api.keys import COMMANDS, PROFILES, RUNNER
+from server.api.keys import COMMANDS, PROFILES
 from server.projections.members import get_member
 from server.projections.profile import get_profile
-from tests.api.conftest import Client, Member, make_admin, register
+from tests.api.conftest import Client, Member, make_admin, register, settle
 from tests.api.test_paths import _community, _complete, _join, _path, _step_ids
-
-
-async def settle(client: Client) -> None:
-    """Wait until the read models and this process's cache have followed the whole log."""
-    app = client.server.app
-    head = await app[COMMANDS].store.last_position()
-    async with asyncio.timeout(10):
-        await app[RUNNER].wait_for(head)
-        while app[PROFILES].position < head:  # noqa: ASYNC110 (nothing to wait on)
-            await asyncio.sleep(0.005)
 
 
 async def served(client: Client, reader: Member | None, handle: str) -> Any:

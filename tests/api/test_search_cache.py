@@ -11,20 +11,11 @@ from typing import Any
 import msgspec
 import pytest
 
-from server.api.keys import COMMANDS, RUNNER, SEARCHES
+from server.api.keys import COMMANDS, SEARCHES
 from server.projections import search, search_cache
 from server.projections.search import CANDIDATES
-from tests.api.conftest import Client, Member, make_admin, register
+from tests.api.conftest import Client, Member, make_admin, register, settle
 from tests.api.test_paths import _community, _join
-
-
-async def settle(client: Client) -> None:
-    app = client.server.app
-    head = await app[COMMANDS].store.last_position()
-    async with asyncio.timeout(10):
-        await app[RUNNER].wait_for(head)
-        while app[SEARCHES].position < head:  # noqa: ASYNC110 (nothing to wait on)
-            await asyncio.sleep(0.005)
 
 
 async def served(client: Client, reader: Member | None, **query: Any) -> Any:
