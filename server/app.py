@@ -41,6 +41,8 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
             writes_per_minute=settings.writes_per_minute,
             sign_ins_per_minute=settings.sign_ins_per_minute,
             metrics_token=settings.metrics_token,
+            stream_heartbeat_seconds=settings.stream_heartbeat_seconds,
+            stream_buffer=settings.stream_buffer,
         ),
     )
 

@@ -94,6 +94,19 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         ),
         msgspec.Meta(ge=0, le=1_000_000),
     ] = 200
+    stream_heartbeat_seconds: Annotated[
+        float,
+        _doc("Quiet seconds after which an event stream sends a keep-alive comment."),
+        msgspec.Meta(gt=0, le=300),
+    ] = 15.0
+    stream_buffer: Annotated[
+        int,
+        _doc(
+            "Events an event stream's consumer may fall behind before it gets an error and is "
+            "disconnected (it resumes from the last event it got)."
+        ),
+        msgspec.Meta(ge=1, le=1_000_000),
+    ] = 10_000
     registration: Annotated[
         Literal["open", "approval", "invite", "closed"],
         _doc(

@@ -28,6 +28,10 @@ class ApiOptions:
     """Per IP address: sign-in, registration and token requests."""
     metrics_token: str | None = None
     """When set, `GET /metrics` needs it as a bearer token."""
+    stream_heartbeat_seconds: float = 15.0
+    """Quiet seconds after which an event stream sends a comment to keep proxies from closing it."""
+    stream_buffer: int = 10_000
+    """Events an event stream's consumer may fall behind before it is told so and disconnected."""
 
 
 STORE = web.AppKey("store", EventStore)

@@ -125,8 +125,8 @@ def _success(e: Endpoint, by_type: dict[Any, Any]) -> dict[str, Any]:
         html_page = {"text/html": {"schema": {"type": "string"}}}
         return {"description": "An HTML page", "content": html_page}
     return {
-        "description": "OK",
-        "content": {"application/json": {"schema": by_type[e.response]}},
+        "description": "OK" if e.media == "application/json" else "Each message's data",
+        "content": {e.media: {"schema": by_type[e.response]}},
     }
 
 

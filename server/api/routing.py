@@ -83,6 +83,8 @@ class Endpoint:
     description: str = ""
     form: bool = False
     """The body may also come as application/x-www-form-urlencoded (OAuth, RFC 6749)."""
+    media: str = "application/json"
+    """What a success answers with: `text/event-stream` for a stream of `response` messages."""
 
     @property
     def operation_id(self) -> str:

@@ -17,6 +17,7 @@ from server.api import (
     paths,
     posts,
     search,
+    streams,
 )
 from server.api.keys import OPTIONS, ApiOptions
 from server.api.openapi import docs_page, document
@@ -34,6 +35,7 @@ MODULES = (
     endorsements,
     feeds,
     search,
+    streams,
 )
 
 
@@ -45,6 +47,7 @@ def setup(app: web.Application, options: ApiOptions) -> None:
     """Mount the API on `app` with its options and rate limiters."""
     app[OPTIONS] = options
     app[LIMITERS] = limiters(options)
+    streams.setup(app)
     app.add_routes(routes())
 
 

@@ -235,6 +235,11 @@ def touches(event: RecordedEvent) -> frozenset[str] | None:
     page (`DROP_ALL`)."""
     if event.type in DROP_ALL:
         return None
+    return named_ids(event)
+
+
+def named_ids(event: RecordedEvent) -> frozenset[str]:
+    """The ids `event` names: its stream's entity and its id fields (`author_id`, …)."""
     data = event.data
     ids = {event.stream_id.partition("-")[2]}
     for name in _id_fields(type(data)):

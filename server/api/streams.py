@@ -1,0 +1,278 @@
+"""`GET /api/v1/streams/events`: the event log for developers, as Server-Sent Events.
+
+Each message is a CloudEvents 1.0 JSON envelope whose `id` is the event's log position: an
+opaque cursor that only grows. A client resumes exactly after the last event it received with
+`Last-Event-ID` (browsers send it by themselves) or `?cursor=`; `?cursor=0` replays the log from
+the start (the log keeps everything: there is no retention). Filters run on the server. Secrets
+and credentials (passwords, tokens, OAuth codes, invitations) are never streamed.
+
+So far the stream is the whole instance's, for admins, with a token holding the `stream` scope;
+streams scoped to what a member may see come next (issue 5).
+
+Each connection reads the log on its own (the newest events are shared by every reader of a
+process: `LogTail`), so every server process serves its own connections and all see every
+event. Each connection holds at most `stream_buffer` events not yet written to it; a consumer
+that leaves that buffer full for a heartbeat interval (it stopped reading, or reads slower than
+events come) gets an `error` message naming the last event it was sent, and is disconnected: it
+resumes from there, nothing skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from server.api.keys import OPTIONS
+from server.api.routing import Api, Call, field_problem, refuse
+from server.events import RecordedEvent
+from server.events.types import REGISTRY, auth
+from server.events.types.members import PasswordSet
+from server.projections.page_cache import named_ids
+from server.projections.runner import tags
+
+api = Api()
+log = logging.getLogger(__name__)
+
+NEVER = tags(*auth.TYPES, PasswordSet)
+"""Event types no stream carries: they hold secrets' hashes or are named after them."""
+STREAMED = frozenset(REGISTRY.types) - NEVER
+AREAS = frozenset(t.partition(".")[0] for t in STREAMED)
+"""What a type filter may end in `.*` after: `post.*`, `community.*`, …"""
+
+TYPE_PREFIX = "org.learnwork."
+"""CloudEvents `type` is this followed by the event type (`org.learnwork.post.published`)."""
+
+
+OPEN_STREAMS = web.AppKey("open_streams", set[asyncio.Queue[Any]])
+"""What each open stream is sent from: a stream never ends by itself, so shutting down ends
+them, each with an error message saying where to resume."""
+
+
+def setup(app: web.Application) -> None:
+    app[OPEN_STREAMS] = set()
+    app.on_shutdown.append(_end_streams)
+
+
+async def _end_streams(app: web.Application) -> None:
+    for queue in app[OPEN_STREAMS]:
+        _end(queue, SHUTTING_DOWN)
+
+
+class CloudEvent(msgspec.Struct, kw_only=True):
+    """One message of an event stream: a CloudEvents 1.0 JSON envelope."""
+
+    specversion: str
+    """`1.0`."""
+    id: str
+    """The event's cursor: resume after it with `Last-Event-ID` or `cursor`. Opaque; later
+    events have greater ones."""
+    source: str
+    """The instance's base URL."""
+    type: str
+    """`org.learnwork.` and the event type, such as `org.learnwork.post.published`."""
+    time: datetime
+    subject: str
+    """The entity the event belongs to, as `post-<id>`, `member-<id>`, `community-<id>`, …"""
+    datacontenttype: str
+    """`application/json`."""
+    data: dict[str, Any]
+    """The event's fields (see schemas/ for each type)."""
+
+
+class StreamQuery(msgspec.Struct, kw_only=True):
+    cursor: str | None = None
+    """Resume after this event `id` (`0`: from the start of the log). `Last-Event-ID` does the
+    same; without either, the stream starts with what happens next."""
+    types: str | None = None
+    """Comma-separated event types, or areas as `post.*`: only those."""
+    community: str | None = None
+    """Only events naming this community (its own, and posts, artefacts and paths in it)."""
+    member: str | None = None
+    """Only events naming this member (by them, or about them)."""
+    path: str | None = None
+    """Only events naming this learning path (its changes and its learners' progress)."""
+
+
+@api.route(
+    "GET",
+    "/api/v1/streams/events",
+    tag="streams",
+    query=StreamQuery,
+    response=CloudEvent,
+    media="text/event-stream",
+    scope="stream",
+    errors=(400, 403),
+)
+async def stream_events(call: Call) -> web.StreamResponse:
+    """The instance's events as Server-Sent Events, each a CloudEvents 1.0 JSON envelope with
+    the log position as `id`; resume with `Last-Event-ID` or `cursor`. Admins only, for now."""
+    if not call.actor.admin:
+        raise refuse(403, "Forbidden", "the instance's stream is for admins")
+    query: StreamQuery = call.query
+    types = _types(query.types)
+    ids = {i for i in (query.community, query.member, query.path) if i is not None}
+    store = call.cx.store
+    head = await store.last_position()
+    after = _cursor(call, head)
+    options = call.request.app[OPTIONS]
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/event-stream",
+            "Cache-Control": "no-cache",
+            "X-Accel-Buffering": "no",  # nginx: pass each message on at once
+        }
+    )
+    await response.prepare(call.request)
+    queue: asyncio.Queue[RecordedEvent | str] = asyncio.Queue(options.stream_buffer)
+    open_streams = call.request.app[OPEN_STREAMS]
+    open_streams.add(queue)
+    stall = options.stream_heartbeat_seconds
+    reading = asyncio.create_task(_read(call, after, types, ids, queue, stall))
+    last_sent = after
+    try:
+        while True:
+            try:
+                # asyncio.timeout throughout, not wait_for: on Python 3.11 wait_for can
+                # swallow a cancellation (gh-86296), and a stream would then never end.
+                async with asyncio.timeout(options.stream_heartbeat_seconds):
+                    item = await queue.get()
+            except TimeoutError:
+                await response.write(b": keep-alive\n\n")
+                continue
+            if isinstance(item, str):  # the end: say why, and where to resume, if it reads
+                message = _error(item, last_sent, options.stream_buffer)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(stall):
+                        await response.write(message)
+                break
+            await response.write(_message(item, options.base_url))
+            last_sent = item.position
+    except ConnectionResetError:
+        pass  # the client went away
+    finally:
+        open_streams.discard(queue)
+        reading.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reading
+    try:
+        async with asyncio.timeout(stall):
+            await response.write_eof()
+    except TimeoutError:  # it stopped reading altogether
+        if call.request.transport is not None:
+            call.request.transport.close()
+    except ConnectionResetError:
+        pass
+    return response
+
+
+TOO_SLOW = "too_slow"
+FAILED = "failed"
+SHUTTING_DOWN = "shutting_down"
+
+
+async def _read(
+    call: Call,
+    after: int,
+    types: frozenset[str],
+    ids: set[str],
+    queue: asyncio.Queue[RecordedEvent | str],
+    stall: float,
+) -> None:
+    """Follow the log into `queue`; once the queue has stayed full for `stall` seconds, or
+    reading fails, empty it of what was not sent, put why, and stop."""
+    try:
+        subscription = call.cx.store.subscribe(after, types=types, poll_interval=1.0)
+        async with contextlib.aclosing(subscription) as pages:
+            async for page in pages:
+                for event in page.events:
+                    if ids and ids.isdisjoint(named_ids(event)):
+                        continue
+                    try:
+                        async with asyncio.timeout(stall):
+                            await queue.put(event)
+                    except TimeoutError:
+                        _end(queue, TOO_SLOW)
+                        return
+    except Exception:
+        log.exception("event stream: reading the log failed")
+        _end(queue, FAILED)
+
+
+def _end(queue: asyncio.Queue[RecordedEvent | str], reason: str) -> None:
+    while not queue.empty():
+        queue.get_nowait()
+    queue.put_nowait(reason)
+
+
+def _types(text: str | None) -> frozenset[str]:
+    if not text:
+        return STREAMED
+    chosen: set[str] = set()
+    for pattern in (p.strip() for p in text.split(",")):
+        if pattern == "*":
+            chosen |= STREAMED
+        elif pattern.endswith(".*") and pattern[:-2] in AREAS:
+            chosen |= {t for t in STREAMED if t.partition(".")[0] == pattern[:-2]}
+        elif pattern in STREAMED:
+            chosen.add(pattern)
+        else:
+            known = ", ".join(sorted(f"{a}.*" for a in AREAS))
+            raise field_problem(
+                400, "Bad Request", "types", f"no such event type {pattern!r} (areas: {known})"
+            )
+    return frozenset(chosen)
+
+
+def _cursor(call: Call, head: int) -> int:
+    """Where to start: after the cursor given (query first, then `Last-Event-ID`), else the
+    log's end."""
+    field, value = "cursor", call.query.cursor
+    if value is None:
+        field, value = "Last-Event-ID", call.request.headers.get("Last-Event-ID")
+    if value is None:
+        return head
+    if not value.isascii() or not value.isdigit() or len(value) > 19:
+        raise field_problem(400, "Bad Request", field, "not a cursor this stream gave")
+    position = int(value)
+    if position > head:
+        raise field_problem(
+            400, "Bad Request", field, f"ahead of the log (its last event is {head})"
+        )
+    return position
+
+
+def _message(event: RecordedEvent, source: str) -> bytes:
+    envelope: dict[str, Any] = {
+        "specversion": "1.0",
+        "id": str(event.position),
+        "source": source,
+        "type": TYPE_PREFIX + event.type,
+        "time": event.recorded_at,
+        "subject": event.stream_id,
+        "datacontenttype": "application/json",
+        "data": event.data,
+    }
+    return b"id: %d\ndata: %s\n\n" % (event.position, msgspec.json.encode(envelope))
+
+
+_WHY = {
+    TOO_SLOW: "its buffer of {buffer} events stayed full",
+    FAILED: "the server could not read the log",
+    SHUTTING_DOWN: "the server is shutting down",
+}
+
+
+def _error(reason: str, last_sent: int, buffer: int) -> bytes:
+    why = _WHY[reason].format(buffer=buffer)
+    error = {
+        "error": reason,
+        "detail": f"{why}; reconnect to resume after {last_sent}",
+        "last_event_id": str(last_sent),
+    }
+    return b"event: error\ndata: %s\n\n" % msgspec.json.encode(error)

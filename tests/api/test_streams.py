@@ -1,0 +1,221 @@
+"""The instance's event stream over real HTTP (Server-Sent Events): CloudEvents envelopes,
+resuming exactly after the last event received, filters, secrets never streamed, keep-alives,
+and a consumer that falls behind told so and disconnected."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import msgspec
+import pytest
+from aiohttp import ClientResponse
+
+from server.api.keys import COMMANDS, OPTIONS
+from server.commands import accounts
+from server.config import Settings
+from server.events.types.posts import PostPublished
+from tests.api.conftest import Client, Member, field_of, register
+
+STREAM = "/api/v1/streams/events"
+
+
+async def streamer(client: Client, handle: str = "root") -> Member:
+    """An admin with a token for streams."""
+    cx = client.server.app[COMMANDS]
+    done = await accounts.register(
+        cx, handle=handle, display_name="Root", password="correct horse 1", admin=True
+    )
+    issued = await accounts.issue_token(cx, done.member, ["read", "stream"])
+    return Member(client, done.member.id, handle, issued.token, issued.result.position)
+
+
+class Reader:
+    """The messages of one open stream, parsed as an EventSource would."""
+
+    def __init__(self, response: ClientResponse) -> None:
+        self.response = response
+        self.comments = 0
+
+    async def next(self) -> dict[str, Any]:
+        """The next message (within 5 s): its fields, and `data` decoded."""
+        fields: dict[str, Any] = {}
+        async with asyncio.timeout(5):
+            while True:
+                line = (await self.response.content.readline()).decode()
+                if line == "":
+                    raise EOFError("the stream ended")
+                line = line.rstrip("\n")
+                if line == "":
+                    if fields:
+                        fields["data"] = msgspec.json.decode(fields["data"])
+                        return fields
+                    continue
+                if line.startswith(":"):
+                    self.comments += 1
+                    continue
+                name, _, value = line.partition(": ")
+                fields[name] = value
+
+    async def events(self, n: int) -> list[dict[str, Any]]:
+        return [(await self.next())["data"] for _ in range(n)]
+
+
+async def open_stream(client: Client, who: Member, **params: str) -> Reader:
+    headers = who.headers | params.pop("headers", {})  # type: ignore[operator]
+    response = await client.get(STREAM, params=params, headers=headers)
+    assert response.status == 200, await response.text()
+    assert response.content_type == "text/event-stream"
+    return Reader(response)
+
+
+async def post(member: Member, body: str) -> str:
+    return (await member.expect("POST", "/api/v1/posts", 201, json={"body": body}))["id"]
+
+
+async def test_events_come_as_cloudevents_and_a_reconnect_resumes_exactly(client: Client) -> None:
+    root = await streamer(client)
+    ada = await register(client, "ada")
+    first = await open_stream(client, root, types="post.*")
+    ids = [await post(ada, f"post {i}") for i in range(3)]
+    received = await first.events(2)
+    assert [e["subject"] for e in received] == [f"post-{i}" for i in ids[:2]]
+    envelope = received[0]
+    assert envelope["specversion"] == "1.0" and envelope["type"] == "org.learnwork.post.published"
+    assert envelope["source"] == client.server.app[OPTIONS].base_url
+    assert envelope["data"]["body"] == "post 0" and envelope["time"]
+    assert int(received[0]["id"]) < int(received[1]["id"])
+    first.response.close()  # the connection drops after the second
+
+    more = [await post(ada, "post 3")]
+    again = await open_stream(
+        client, root, types="post.*", headers={"Last-Event-ID": received[1]["id"]}
+    )
+    resumed = await again.events(2)
+    assert [e["subject"] for e in resumed] == [f"post-{i}" for i in ids[2:] + more]
+    # The same with ?cursor=, and from the start of the log with 0.
+    from_cursor = await open_stream(client, root, types="post.*", cursor=received[0]["id"])
+    assert [e["subject"] for e in await from_cursor.events(3)] == [
+        f"post-{i}" for i in ids[1:] + more
+    ]
+    replay = await open_stream(client, root, cursor="0")
+    first_ones = await replay.events(3)
+    assert int(first_ones[0]["id"]) < 5  # the log's first events
+    assert "org.learnwork.member.registered" in [e["type"] for e in first_ones]
+
+
+async def test_filters_by_type_area_and_entity(client: Client) -> None:
+    root = await streamer(client)
+    ada, bob = await register(client, "ada"), await register(client, "bob")
+    start = str(await client.server.app[COMMANDS].store.last_position())
+    await post(ada, "by ada")
+    await bob.expect("POST", "/api/v1/members/ada/follow", 200)
+    await post(bob, "by bob")
+
+    by_ada = await open_stream(client, root, cursor=start, member=ada.id)
+    assert [e["type"] for e in await by_ada.events(2)] == [
+        "org.learnwork.post.published",
+        "org.learnwork.member.followed",  # names ada as the one followed
+    ]
+    follows = await open_stream(client, root, cursor=start, types="member.followed")
+    assert (await follows.events(1))[0]["subject"] == f"member-{bob.id}"
+    both = await open_stream(client, root, cursor=start, types="member.*, post.published")
+    assert len(await both.events(3)) == 3
+
+
+async def test_secrets_and_credentials_are_never_streamed(client: Client) -> None:
+    root = await streamer(client)
+    ada = await register(client, "ada")
+    await ada.expect("POST", "/api/v1/me/password", 200, json={
+        "current_password": "correct horse 1", "new_password": "another horse 2"})  # fmt: skip
+    await ada.expect("POST", "/api/v1/me/tokens", 201, json={"name": "ci", "scopes": ["read"]})
+    marker = await post(ada, "the last one")
+
+    replay = await open_stream(client, root, cursor="0")
+    types = []
+    while (event := (await replay.next())["data"])["subject"] != f"post-{marker}":
+        types.append(event["type"])
+    assert "org.learnwork.member.registered" in types
+    assert not [t for t in types if t.startswith(("org.learnwork.token.", "org.learnwork.oauth."))]
+    assert "org.learnwork.member.password_set" not in types
+
+
+async def test_bad_cursors_filters_and_callers_are_refused(client: Client) -> None:
+    root = await streamer(client)
+    ada = await register(client, "ada", scopes=["read", "stream"])
+    head = await client.server.app[COMMANDS].store.last_position()
+
+    async def refused(who: Member, status: int, **params: Any) -> Any:
+        headers = who.headers | params.pop("headers", {})
+        response = await client.get(STREAM, params=params, headers=headers)
+        assert response.status == status, await response.text()
+        return await response.json()
+
+    assert field_of(await refused(root, 400, cursor="abc")) == "cursor"
+    problem = await refused(root, 400, cursor=str(head + 1000))
+    assert field_of(problem) == "cursor" and "ahead of the log" in problem["errors"][0]["detail"]
+    assert field_of(await refused(root, 400, headers={"Last-Event-ID": "-1"})) == "Last-Event-ID"
+    assert field_of(await refused(root, 400, types="post.nope")) == "types"
+    assert field_of(await refused(root, 400, types="nope.*")) == "types"
+    await refused(ada, 403)  # not an admin
+    plain = await register(client, "bob")
+    await refused(plain, 403)  # no stream scope
+    assert (await client.get(STREAM)).status == 401
+
+
+async def test_shutting_down_ends_open_streams(client: Client) -> None:
+    root = await streamer(client)
+    open_one = await open_stream(client, root)
+    async with asyncio.timeout(5):
+        await client.server.app.shutdown()
+        message = await open_one.next()
+        assert message["event"] == "error" and message["data"]["error"] == "shutting_down"
+        with pytest.raises(EOFError):
+            await open_one.next()
+
+
+class TestSlowAndQuiet:
+    @pytest.fixture
+    def settings(self) -> Settings:
+        return Settings(
+            sign_ins_per_minute=10_000, writes_per_minute=100_000, read_wait_seconds=5,
+            stream_heartbeat_seconds=0.05, stream_buffer=5,
+        )  # fmt: skip
+
+    async def test_a_quiet_stream_gets_keep_alives(self, client: Client) -> None:
+        root = await streamer(client)
+        quiet = await open_stream(client, root)
+        await asyncio.sleep(0.3)
+        ada = await register(client, "ada")
+        assert (await quiet.next())["data"]["subject"] == f"member-{ada.id}"
+        assert quiet.comments >= 2
+
+    async def test_a_consumer_that_stops_reading_is_told_where_to_resume(
+        self, client: Client
+    ) -> None:
+        """80 events of ~90 kB come while it reads nothing: more than the sockets hold, so its
+        buffer of 5 stays full. Reading again, it gets what was sent, then an error naming the
+        last of those, then the end; resuming from there, it gets every event after it."""
+        root = await streamer(client)
+        store = client.server.app[COMMANDS].store
+        start = str(await store.last_position())
+        slow = await open_stream(client, root, cursor=start, types="post.*")
+        ids = [str(uuid.uuid4()) for _ in range(80)]
+        for i, post_id in enumerate(ids):
+            body = f"{i} " + "x" * 90_000
+            await store.append(
+                f"post-{post_id}", [PostPublished(author_id=root.id, body=body, thread_id=post_id)]
+            )
+        await asyncio.sleep(0.5)  # many heartbeat intervals with the buffer full
+        got: list[str] = []
+        while (message := await slow.next()).get("event") != "error":
+            got.append(message["data"]["subject"])
+        assert message["data"]["error"] == "too_slow" and 0 < len(got) < 80
+        last = message["data"]["last_event_id"]
+        assert got == [f"post-{i}" for i in ids[: len(got)]]
+        with pytest.raises(EOFError):
+            await slow.next()
+        resumed = await open_stream(client, root, types="post.*", cursor=last)
+        rest = [e["subject"] for e in await resumed.events(80 - len(got))]
+        assert got + rest == [f"post-{i}" for i in ids]
