@@ -6,8 +6,9 @@ opaque cursor that only grows. A client resumes exactly after the last event it 
 the start (the log keeps everything: there is no retention). Filters run on the server. Secrets
 and credentials (passwords, tokens, OAuth codes, invitations) are never streamed.
 
-So far the stream is the whole instance's, for admins, with a token holding the `stream` scope;
-streams scoped to what a member may see come next (issue 5).
+A token with the `stream` scope gets what its holder may see: an admin every event, a member
+what server/projections/event_visibility.py lets them (decided once the read models have reached
+the events).
 
 Each connection reads the log on its own (the newest events are shared by every reader of a
 process: `LogTail`), so every server process serves its own connections and all see every
@@ -28,11 +29,12 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from server.api.keys import OPTIONS
-from server.api.routing import Api, Call, field_problem, refuse
+from server.api.keys import OPTIONS, RUNNER
+from server.api.routing import Api, Call, field_problem
 from server.events import RecordedEvent
 from server.events.types import REGISTRY, auth
 from server.events.types.members import PasswordSet
+from server.projections.event_visibility import visible_to
 from server.projections.page_cache import named_ids
 from server.projections.runner import tags
 
@@ -111,9 +113,9 @@ class StreamQuery(msgspec.Struct, kw_only=True):
 )
 async def stream_events(call: Call) -> web.StreamResponse:
     """The instance's events as Server-Sent Events, each a CloudEvents 1.0 JSON envelope with
-    the log position as `id`; resume with `Last-Event-ID` or `cursor`. Admins only, for now."""
-    if not call.actor.admin:
-        raise refuse(403, "Forbidden", "the instance's stream is for admins")
+    the log position as `id`; resume with `Last-Event-ID` or `cursor`. You get what you may
+    see: nothing from members-only communities you are not in, no one else's unshared
+    progress, no draft path of someone else's, no admin decisions unless you are an admin."""
     query: StreamQuery = call.query
     types = _types(query.types)
     ids = {i for i in (query.community, query.member, query.path) if i is not None}
@@ -186,13 +188,15 @@ async def _read(
 ) -> None:
     """Follow the log into `queue`; once the queue has stayed full for `stall` seconds, or
     reading fails, empty it of what was not sent, put why, and stop."""
+    actor = call.actor
     try:
         subscription = call.cx.store.subscribe(after, types=types, poll_interval=1.0)
         async with contextlib.aclosing(subscription) as pages:
             async for page in pages:
-                for event in page.events:
-                    if ids and ids.isdisjoint(named_ids(event)):
-                        continue
+                events = [e for e in page.events if not ids or not ids.isdisjoint(named_ids(e))]
+                if events and not actor.admin:
+                    events = await _visible(call, actor.member_id, events)
+                for event in events:
                     try:
                         async with asyncio.timeout(stall):
                             await queue.put(event)
@@ -202,6 +206,14 @@ async def _read(
     except Exception:
         log.exception("event stream: reading the log failed")
         _end(queue, FAILED)
+
+
+async def _visible(call: Call, viewer: str, events: list[RecordedEvent]) -> list[RecordedEvent]:
+    """Those of `events` `viewer` may see, decided once the read models show them all."""
+    await call.request.app[RUNNER].wait_for(events[-1].position)
+    async with call.db() as conn:
+        shown = await visible_to(conn, viewer, events)
+    return [e for e, show in zip(events, shown, strict=True) if show]
 
 
 def _end(queue: asyncio.Queue[RecordedEvent | str], reason: str) -> None:

@@ -172,6 +172,7 @@ async def test_under_concurrent_writes_and_reads_every_cached_profile_ends_up_cu
             "POST", "/api/v1/communities/inner/invitations", 200, json={"member_id": member.id}
         )
     artefacts: list[str] = []
+    await settle(client)  # every member known to the read models before anyone reads
 
     async def act(member: Member, steps: int) -> None:
         for _ in range(steps):

@@ -17,6 +17,7 @@ from server.commands import accounts
 from server.config import Settings
 from server.events.types.posts import PostPublished
 from tests.api.conftest import Client, Member, field_of, register
+from tests.api.test_paths import _community, _join, _path
 
 STREAM = "/api/v1/streams/events"
 
@@ -27,7 +28,7 @@ async def streamer(client: Client, handle: str = "root") -> Member:
     done = await accounts.register(
         cx, handle=handle, display_name="Root", password="correct horse 1", admin=True
     )
-    issued = await accounts.issue_token(cx, done.member, ["read", "stream"])
+    issued = await accounts.issue_token(cx, done.member, ["read", "admin", "stream"])
     return Member(client, done.member.id, handle, issued.token, issued.result.position)
 
 
@@ -143,7 +144,6 @@ async def test_secrets_and_credentials_are_never_streamed(client: Client) -> Non
 
 async def test_bad_cursors_filters_and_callers_are_refused(client: Client) -> None:
     root = await streamer(client)
-    ada = await register(client, "ada", scopes=["read", "stream"])
     head = await client.server.app[COMMANDS].store.last_position()
 
     async def refused(who: Member, status: int, **params: Any) -> Any:
@@ -158,10 +158,70 @@ async def test_bad_cursors_filters_and_callers_are_refused(client: Client) -> No
     assert field_of(await refused(root, 400, headers={"Last-Event-ID": "-1"})) == "Last-Event-ID"
     assert field_of(await refused(root, 400, types="post.nope")) == "types"
     assert field_of(await refused(root, 400, types="nope.*")) == "types"
-    await refused(ada, 403)  # not an admin
     plain = await register(client, "bob")
     await refused(plain, 403)  # no stream scope
     assert (await client.get(STREAM)).status == 401
+
+
+async def test_a_member_gets_only_what_they_may_see(client: Client) -> None:
+    """Each leak path, against a member's stream and the admin's: a members-only community's
+    posts, their likes, artefacts, paths and progress in it; unshared progress; a draft path;
+    an admin decision; a request to join."""
+    root = await streamer(client)
+    watcher = await register(client, "watcher", scopes=["read", "write", "stream"])
+    ada, bob, cy = [await register(client, h) for h in ("ada", "bob", "cy")]
+    start = str(await client.server.app[COMMANDS].store.last_position())
+    inner = await _community(ada, "inner", visibility="members_only")
+    await ada.expect("POST", "/api/v1/communities/inner/invitations", 200, json={
+        "member_id": bob.id})  # fmt: skip
+    await _join(bob, "inner")
+    hidden_post = await ada.expect("POST", "/api/v1/posts", 201, json={
+        "body": "inside", "community_id": inner})  # fmt: skip
+    bob.saw(ada)
+    await bob.expect("POST", f"/api/v1/posts/{hidden_post['id']}/like", 200)
+    hidden_path = await _path(ada, "inner", steps=1)
+    await ada.expect("POST", f"/api/v1/paths/{hidden_path}/enroll", 200)
+    await _community(ada, "open")
+    draft = await _path(ada, "open", steps=1, publish=False)
+    shown_path = await _path(ada, "open", steps=1)
+    await ada.expect("PATCH", "/api/v1/me", 200, json={"share_progress": False})
+    await ada.expect("POST", f"/api/v1/paths/{shown_path}/enroll", 200)
+    await watcher.expect("POST", f"/api/v1/paths/{shown_path}/enroll", 200)
+    club = {"slug": "club", "name": "Club", "visibility": "public", "join_policy": "approval"}
+    await ada.expect("POST", "/api/v1/communities", 201, json=club)
+    for asking in (watcher, bob):
+        asking.saw(ada)
+        await asking.expect("POST", "/api/v1/communities/club/join", 200, json={})
+    root.saw(cy)
+    await root.expect("POST", f"/api/v1/admin/members/{cy.id}/suspend", 200, json={})
+    marker = await post(watcher, "the end")
+
+    async def seen(who: Member) -> list[tuple[str, str]]:
+        stream = await open_stream(client, who, cursor=start)
+        got = []
+        while (event := (await stream.next())["data"])["subject"] != f"post-{marker}":
+            got.append((event["type"].removeprefix("org.learnwork."), event["subject"]))
+        return got
+
+    everything, mine = await seen(root), await seen(watcher)
+    hidden = {
+        ("post.published", f"post-{hidden_post['id']}"),
+        ("post.liked", f"post-{hidden_post['id']}"),
+        ("path.created", f"path-{hidden_path}"),
+        ("enrollment.enrolled", f"enrollment-{hidden_path}-{ada.id}"),
+        ("path.created", f"path-{draft}"),
+        ("enrollment.enrolled", f"enrollment-{shown_path}-{ada.id}"),  # she stopped sharing
+        ("member.suspended", f"member-{cy.id}"),
+        ("community.member_invited", f"community-{inner}"),
+    }
+    assert hidden <= set(everything) and not hidden & set(mine)
+    assert ("path.created", f"path-{shown_path}") in mine
+    assert ("enrollment.enrolled", f"enrollment-{shown_path}-{watcher.id}") in mine
+    assert ("community.created", f"community-{inner}") not in mine
+    requests = [t for t, _ in everything if t == "community.join_requested"]
+    assert len(requests) == 2  # the watcher's and bob's: the watcher sees only their own
+    assert [t for t, _ in mine if t.startswith("community.join")] == ["community.join_requested"]
+    assert len(mine) < len(everything)
 
 
 async def test_shutting_down_ends_open_streams(client: Client) -> None:
@@ -194,14 +254,15 @@ class TestSlowAndQuiet:
     async def test_a_consumer_that_stops_reading_is_told_where_to_resume(
         self, client: Client
     ) -> None:
-        """80 events of ~90 kB come while it reads nothing: more than the sockets hold, so its
-        buffer of 5 stays full. Reading again, it gets what was sent, then an error naming the
-        last of those, then the end; resuming from there, it gets every event after it."""
+        """200 events of ~90 kB (18 MB) come while it reads nothing: more than the sockets hold
+        (a few MB each way), so its buffer of 5 stays full. Reading again, it gets what was
+        sent, then an error naming the last of those, then the end; resuming from there, it
+        gets every event after it."""
         root = await streamer(client)
         store = client.server.app[COMMANDS].store
         start = str(await store.last_position())
         slow = await open_stream(client, root, cursor=start, types="post.*")
-        ids = [str(uuid.uuid4()) for _ in range(80)]
+        ids = [str(uuid.uuid4()) for _ in range(200)]
         for i, post_id in enumerate(ids):
             body = f"{i} " + "x" * 90_000
             await store.append(
@@ -211,11 +272,11 @@ class TestSlowAndQuiet:
         got: list[str] = []
         while (message := await slow.next()).get("event") != "error":
             got.append(message["data"]["subject"])
-        assert message["data"]["error"] == "too_slow" and 0 < len(got) < 80
+        assert message["data"]["error"] == "too_slow" and 0 < len(got) < 200
         last = message["data"]["last_event_id"]
         assert got == [f"post-{i}" for i in ids[: len(got)]]
         with pytest.raises(EOFError):
             await slow.next()
         resumed = await open_stream(client, root, types="post.*", cursor=last)
-        rest = [e["subject"] for e in await resumed.events(80 - len(got))]
+        rest = [e["subject"] for e in await resumed.events(200 - len(got))]
         assert got + rest == [f"post-{i}" for i in ids]
