@@ -1,4 +1,5 @@
-"""`GET /api/v1/streams/events`: the event log for developers, as Server-Sent Events.
+"""`GET /api/v1/streams/events`: the event log for developers, as Server-Sent Events or, with a
+WebSocket upgrade at the same URL, one text message per event.
 
 Each message is a CloudEvents 1.0 JSON envelope whose `id` is the event's log position: an
 opaque cursor that only grows. A client resumes exactly after the last event it received with
@@ -123,15 +124,9 @@ async def stream_events(call: Call) -> web.StreamResponse:
     head = await store.last_position()
     after = _cursor(call, head)
     options = call.request.app[OPTIONS]
-    response = web.StreamResponse(
-        headers={
-            "Content-Type": "text/event-stream",
-            "Cache-Control": "no-cache",
-            "X-Accel-Buffering": "no",  # nginx: pass each message on at once
-        }
-    )
-    await response.prepare(call.request)
     queue: asyncio.Queue[RecordedEvent | str] = asyncio.Queue(options.stream_buffer)
+    sink: _Sink = _WebSocket(queue) if _wants_websocket(call.request) else _EventSource()
+    response = await sink.open(call.request, options.stream_heartbeat_seconds)
     open_streams = call.request.app[OPEN_STREAMS]
     open_streams.add(queue)
     stall = options.stream_heartbeat_seconds
@@ -145,15 +140,15 @@ async def stream_events(call: Call) -> web.StreamResponse:
                 async with asyncio.timeout(options.stream_heartbeat_seconds):
                     item = await queue.get()
             except TimeoutError:
-                await response.write(b": keep-alive\n\n")
+                await sink.keep_alive()
                 continue
             if isinstance(item, str):  # the end: say why, and where to resume, if it reads
-                message = _error(item, last_sent, options.stream_buffer)
+                error = _error(item, last_sent, options.stream_buffer)
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(stall):
-                        await response.write(message)
+                        await sink.error(error)
                 break
-            await response.write(_message(item, options.base_url))
+            await sink.send(item.position, _envelope(item, options.base_url))
             last_sent = item.position
     except ConnectionResetError:
         pass  # the client went away
@@ -164,7 +159,7 @@ async def stream_events(call: Call) -> web.StreamResponse:
             await reading
     try:
         async with asyncio.timeout(stall):
-            await response.write_eof()
+            await sink.close()
     except TimeoutError:  # it stopped reading altogether
         if call.request.transport is not None:
             call.request.transport.close()
@@ -173,9 +168,90 @@ async def stream_events(call: Call) -> web.StreamResponse:
     return response
 
 
+def _wants_websocket(request: web.Request) -> bool:
+    return request.headers.get("Upgrade", "").lower() == "websocket"
+
+
+class _Sink:
+    """Where a stream's messages go: Server-Sent Events or a WebSocket."""
+
+    async def open(self, request: web.Request, heartbeat: float) -> web.StreamResponse:
+        raise NotImplementedError
+
+    async def send(self, position: int, envelope: bytes) -> None:
+        raise NotImplementedError
+
+    async def keep_alive(self) -> None:
+        raise NotImplementedError
+
+    async def error(self, error: bytes) -> None:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+
+class _EventSource(_Sink):
+    async def open(self, request: web.Request, heartbeat: float) -> web.StreamResponse:
+        self._response = web.StreamResponse(
+            headers={
+                "Content-Type": "text/event-stream",
+                "Cache-Control": "no-cache",
+                "X-Accel-Buffering": "no",  # nginx: pass each message on at once
+            }
+        )
+        await self._response.prepare(request)
+        return self._response
+
+    async def send(self, position: int, envelope: bytes) -> None:
+        await self._response.write(b"id: %d\ndata: %s\n\n" % (position, envelope))
+
+    async def keep_alive(self) -> None:
+        await self._response.write(b": keep-alive\n\n")
+
+    async def error(self, error: bytes) -> None:
+        await self._response.write(b"event: error\ndata: %s\n\n" % error)
+
+    async def close(self) -> None:
+        await self._response.write_eof()
+
+
+class _WebSocket(_Sink):
+    """One text message per envelope; the error as a last text message, then a close. What the
+    client sends is read only to learn that it closed: then `queue` ends."""
+
+    def __init__(self, queue: asyncio.Queue[RecordedEvent | str]) -> None:
+        self._queue = queue
+
+    async def open(self, request: web.Request, heartbeat: float) -> web.StreamResponse:
+        self._socket = web.WebSocketResponse(heartbeat=heartbeat)  # pings keep it alive
+        await self._socket.prepare(request)
+        self._listening = asyncio.create_task(self._listen())
+        return self._socket
+
+    async def _listen(self) -> None:
+        async for _ in self._socket:
+            pass  # a client has nothing to say to an event stream
+        _end(self._queue, CLOSED)
+
+    async def send(self, position: int, envelope: bytes) -> None:
+        await self._socket.send_str(envelope.decode())
+
+    async def keep_alive(self) -> None:
+        """The socket pings by itself."""
+
+    async def error(self, error: bytes) -> None:
+        await self._socket.send_str(error.decode())
+
+    async def close(self) -> None:
+        await self._socket.close()
+        self._listening.cancel()
+
+
 TOO_SLOW = "too_slow"
 FAILED = "failed"
 SHUTTING_DOWN = "shutting_down"
+CLOSED = "closed"
 
 
 async def _read(
@@ -259,32 +335,35 @@ def _cursor(call: Call, head: int) -> int:
     return position
 
 
-def _message(event: RecordedEvent, source: str) -> bytes:
-    envelope: dict[str, Any] = {
-        "specversion": "1.0",
-        "id": str(event.position),
-        "source": source,
-        "type": TYPE_PREFIX + event.type,
-        "time": event.recorded_at,
-        "subject": event.stream_id,
-        "datacontenttype": "application/json",
-        "data": event.data,
-    }
-    return b"id: %d\ndata: %s\n\n" % (event.position, msgspec.json.encode(envelope))
+def _envelope(event: RecordedEvent, source: str) -> bytes:
+    return msgspec.json.encode(
+        {
+            "specversion": "1.0",
+            "id": str(event.position),
+            "source": source,
+            "type": TYPE_PREFIX + event.type,
+            "time": event.recorded_at,
+            "subject": event.stream_id,
+            "datacontenttype": "application/json",
+            "data": event.data,
+        }
+    )
 
 
 _WHY = {
     TOO_SLOW: "its buffer of {buffer} events stayed full",
     FAILED: "the server could not read the log",
     SHUTTING_DOWN: "the server is shutting down",
+    CLOSED: "the client closed the stream",
 }
 
 
 def _error(reason: str, last_sent: int, buffer: int) -> bytes:
     why = _WHY[reason].format(buffer=buffer)
-    error = {
-        "error": reason,
-        "detail": f"{why}; reconnect to resume after {last_sent}",
-        "last_event_id": str(last_sent),
-    }
-    return b"event: error\ndata: %s\n\n" % msgspec.json.encode(error)
+    return msgspec.json.encode(
+        {
+            "error": reason,
+            "detail": f"{why}; reconnect to resume after {last_sent}",
+            "last_event_id": str(last_sent),
+        }
+    )

@@ -224,6 +224,33 @@ async def test_a_member_gets_only_what_they_may_see(client: Client) -> None:
     assert len(mine) < len(everything)
 
 
+async def test_the_same_over_a_websocket(client: Client) -> None:
+    """One text message per envelope, resumed with `cursor`; a shutdown sends the error message
+    naming where to resume, then closes."""
+    root = await streamer(client)
+    ada = await register(client, "ada")
+    start = str(await client.server.app[COMMANDS].store.last_position())
+    ids = [await post(ada, f"post {i}") for i in range(3)]
+
+    socket = await client.ws_connect(STREAM, params={"cursor": start, "types": "post.*"},
+                                     headers=root.headers)  # fmt: skip
+    first = [msgspec.json.decode(await socket.receive_str(timeout=5)) for _ in range(2)]
+    assert [e["subject"] for e in first] == [f"post-{i}" for i in ids[:2]]
+    assert first[0]["type"] == "org.learnwork.post.published" and first[0]["specversion"] == "1.0"
+    await socket.close()
+
+    again = await client.ws_connect(STREAM, params={"cursor": first[1]["id"], "types": "post.*"},
+                                    headers=root.headers)  # fmt: skip
+    assert msgspec.json.decode(await again.receive_str(timeout=5))["subject"] == f"post-{ids[2]}"
+    async with asyncio.timeout(5):
+        await client.server.app.shutdown()
+        error = msgspec.json.decode(await again.receive_str())
+        assert error["error"] == "shutting_down" and error["last_event_id"] == str(
+            await client.server.app[COMMANDS].store.last_position()
+        )
+        assert (await again.receive()).type.name in ("CLOSE", "CLOSED", "CLOSING")
+
+
 async def test_shutting_down_ends_open_streams(client: Client) -> None:
     root = await streamer(client)
     open_one = await open_stream(client, root)
