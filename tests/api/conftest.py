@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import pytest
@@ -112,3 +112,23 @@ async def settle(client: Client) -> None:
         for cache in (app[HOME_FEEDS], app[PROFILES], app[SEARCHES]):
             while cache.position < head:  # noqa: ASYNC110 (nothing to wait on)
                 await asyncio.sleep(0.005)
+
+
+async def reads_while(
+    writing: Coroutine[Any, Any, Any], read: Callable[[], Awaitable[Any]], readers: int = 4
+) -> int:
+    """Run `readers` loops of `read` back to back until `writing` is done; how many reads
+    they made."""
+    done = asyncio.Event()
+
+    async def loop() -> int:
+        reads = 0
+        while not done.is_set():
+            await read()
+            reads += 1
+        return reads
+
+    tasks = [asyncio.create_task(loop()) for _ in range(readers)]
+    await writing
+    done.set()
+    return sum(await asyncio.gather(*tasks))

@@ -16,7 +16,7 @@ from server.config import Settings
 from server.projections import feeds
 from server.projections.catalog import all_projections
 from server.projections.page_cache import DROP_ALL, IGNORED
-from tests.api.conftest import Client, Member, make_admin, register, settle
+from tests.api.conftest import Client, Member, make_admin, reads_while, register, settle
 from tests.api.test_paths import _community, _join
 
 
@@ -185,18 +185,8 @@ async def test_under_concurrent_writes_and_reads_every_cached_page_ends_up_curre
                 await member.request("DELETE", f"/api/v1/posts/{rng.choice(posts)}")
             await asyncio.sleep(rng.random() * 0.01)
 
-    async def read(until: asyncio.Event) -> int:
-        reads = 0
-        while not until.is_set():
-            await served(client, rng.choice(members))
-            reads += 1
-        return reads
-
-    done = asyncio.Event()
-    readers = [asyncio.create_task(read(done)) for _ in range(4)]
-    await asyncio.gather(*(act(m, 25) for m in members))
-    done.set()
-    assert sum(await asyncio.gather(*readers)) > 100
+    writing = asyncio.gather(*(act(m, 25) for m in members))
+    assert await reads_while(writing, lambda: served(client, rng.choice(members))) > 100
     suspend = f"/api/v1/admin/members/{members[1].id}/suspend"
     await root.expect("POST", suspend, 200, json={})  # after the reads: a suspended member's cannot
 

@@ -13,7 +13,7 @@ import msgspec
 from server.api.keys import COMMANDS, PROFILES
 from server.projections.members import get_member
 from server.projections.profile import get_profile
-from tests.api.conftest import Client, Member, make_admin, register, settle
+from tests.api.conftest import Client, Member, make_admin, reads_while, register, settle
 from tests.api.test_paths import _community, _complete, _join, _path, _step_ids
 
 
@@ -203,18 +203,10 @@ async def test_under_concurrent_writes_and_reads_every_cached_profile_ends_up_cu
                 )
             await asyncio.sleep(rng.random() * 0.01)
 
-    async def read(until: asyncio.Event) -> int:
-        reads = 0
-        while not until.is_set():
-            await served(client, rng.choice([None, *members]), rng.choice(members).handle)
-            reads += 1
-        return reads
+    def read() -> Any:
+        return served(client, rng.choice([None, *members]), rng.choice(members).handle)
 
-    done = asyncio.Event()
-    readers = [asyncio.create_task(read(done)) for _ in range(4)]
-    await asyncio.gather(*(act(m, 25) for m in members))
-    done.set()
-    assert sum(await asyncio.gather(*readers)) > 20
+    assert await reads_while(asyncio.gather(*(act(m, 25) for m in members)), read) > 20
 
     await settle(client)
     for member in members:
