@@ -9,8 +9,17 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from server.api import health, metrics, v1
-from server.api.keys import COMMANDS, HOME_FEEDS, PROFILES, RUNNER, SEARCHES, STORE, ApiOptions
+from server.api.keys import (
+    COMMANDS,
+    HOME_FEEDS,
+    PROFILES,
+    RUNNER,
+    SEARCHES,
+    STORE,
+    ApiOptions,
+)
 from server.api.problems import problem_middleware
+from server.api.stream_hub import STREAM_HUB, StreamHub
 from server.commands.context import Commands
 from server.config import Settings
 from server.db import connect
@@ -79,7 +88,11 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
         searches = SearchCache(store, projections, settings.search_cache)
         await searches.start()
         app[SEARCHES] = searches
+        hub = StreamHub(store, runner, settings.base_url, settings.stream_heartbeat_seconds)
+        await hub.start()
+        app[STREAM_HUB] = hub
         yield
+        await hub.close()
         await searches.close()
         await profiles.close()
         await home_feeds.close()

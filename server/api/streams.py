@@ -11,46 +11,39 @@ A token with the `stream` scope gets what its holder may see: an admin every eve
 what server/projections/event_visibility.py lets them (decided once the read models have reached
 the events).
 
-Each connection reads the log on its own (the newest events are shared by every reader of a
-process: `LogTail`), so every server process serves its own connections and all see every
-event. Each connection holds at most `stream_buffer` events not yet written to it; a consumer
-that leaves that buffer full for a heartbeat interval (it stopped reading, or reads slower than
-events come) gets an `error` message naming the last event it was sent, and is disconnected: it
-resumes from there, nothing skipped.
+Every server process serves its own connections, and all see every event: one reader of the log
+per process hands each event to the streams that want it (server/api/stream_hub.py). Each
+connection holds at most `stream_buffer` events not yet written to it; a consumer that leaves
+that buffer full for a heartbeat interval (it stopped reading, or reads slower than events come)
+gets an `error` message naming the last event it was sent, and is disconnected: it resumes from
+there, nothing skipped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from datetime import datetime
 from typing import Any
 
 import msgspec
 from aiohttp import web
 
-from server.api.keys import OPTIONS, RUNNER
+from server.api.event_filters import EventFilter, parse_types
+from server.api.keys import OPTIONS
 from server.api.routing import Api, Call, field_problem
-from server.events import RecordedEvent
-from server.events.types import REGISTRY, auth
-from server.events.types.members import PasswordSet
-from server.projections.event_visibility import visible_to
-from server.projections.page_cache import named_ids
-from server.projections.runner import tags
+from server.api.stream_hub import (
+    CLOSED,
+    FAILED,
+    SHUTTING_DOWN,
+    STREAM_HUB,
+    TOO_SLOW,
+    Item,
+    Subscriber,
+    end,
+)
 
 api = Api()
-log = logging.getLogger(__name__)
-
-NEVER = tags(*auth.TYPES, PasswordSet)
-"""Event types no stream carries: they hold secrets' hashes or are named after them."""
-STREAMED = frozenset(REGISTRY.types) - NEVER
-AREAS = frozenset(t.partition(".")[0] for t in STREAMED)
-"""What a type filter may end in `.*` after: `post.*`, `community.*`, …"""
-
-TYPE_PREFIX = "org.learnwork."
-"""CloudEvents `type` is this followed by the event type (`org.learnwork.post.published`)."""
-
 
 OPEN_STREAMS = web.AppKey("open_streams", set[asyncio.Queue[Any]])
 """What each open stream is sent from: a stream never ends by itself, so shutting down ends
@@ -64,7 +57,7 @@ def setup(app: web.Application) -> None:
 
 async def _end_streams(app: web.Application) -> None:
     for queue in app[OPEN_STREAMS]:
-        _end(queue, SHUTTING_DOWN)
+        end(queue, SHUTTING_DOWN)
 
 
 class CloudEvent(msgspec.Struct, kw_only=True):
@@ -118,19 +111,20 @@ async def stream_events(call: Call) -> web.StreamResponse:
     see: nothing from members-only communities you are not in, no one else's unshared
     progress, no draft path of someone else's, no admin decisions unless you are an admin."""
     query: StreamQuery = call.query
-    types = _types(query.types)
-    ids = {i for i in (query.community, query.member, query.path) if i is not None}
-    store = call.cx.store
-    head = await store.last_position()
+    ids = frozenset(i for i in (query.community, query.member, query.path) if i is not None)
+    wanted = EventFilter(parse_types(query.types), ids)
+    head = await call.cx.store.last_position()
     after = _cursor(call, head)
     options = call.request.app[OPTIONS]
-    queue: asyncio.Queue[RecordedEvent | str] = asyncio.Queue(options.stream_buffer)
+    queue: asyncio.Queue[Item] = asyncio.Queue(options.stream_buffer)
+    actor = call.actor
+    subscriber = Subscriber(wanted, None if actor.admin else actor.member_id, queue, after)
     sink: _Sink = _WebSocket(queue) if _wants_websocket(call.request) else _EventSource()
     response = await sink.open(call.request, options.stream_heartbeat_seconds)
     open_streams = call.request.app[OPEN_STREAMS]
     open_streams.add(queue)
     stall = options.stream_heartbeat_seconds
-    reading = asyncio.create_task(_read(call, after, types, ids, queue, stall))
+    reading = asyncio.create_task(call.request.app[STREAM_HUB].stream(subscriber))
     last_sent = after
     try:
         while True:
@@ -148,8 +142,8 @@ async def stream_events(call: Call) -> web.StreamResponse:
                     async with asyncio.timeout(stall):
                         await sink.error(error)
                 break
-            await sink.send(item.position, _envelope(item, options.base_url))
-            last_sent = item.position
+            last_sent, envelope = item
+            await sink.send(last_sent, envelope)
     except ConnectionResetError:
         pass  # the client went away
     finally:
@@ -220,7 +214,7 @@ class _WebSocket(_Sink):
     """One text message per envelope; the error as a last text message, then a close. What the
     client sends is read only to learn that it closed: then `queue` ends."""
 
-    def __init__(self, queue: asyncio.Queue[RecordedEvent | str]) -> None:
+    def __init__(self, queue: asyncio.Queue[Item]) -> None:
         self._queue = queue
 
     async def open(self, request: web.Request, heartbeat: float) -> web.StreamResponse:
@@ -232,7 +226,7 @@ class _WebSocket(_Sink):
     async def _listen(self) -> None:
         async for _ in self._socket:
             pass  # a client has nothing to say to an event stream
-        _end(self._queue, CLOSED)
+        end(self._queue, CLOSED)
 
     async def send(self, position: int, envelope: bytes) -> None:
         await self._socket.send_str(envelope.decode())
@@ -246,75 +240,6 @@ class _WebSocket(_Sink):
     async def close(self) -> None:
         await self._socket.close()
         self._listening.cancel()
-
-
-TOO_SLOW = "too_slow"
-FAILED = "failed"
-SHUTTING_DOWN = "shutting_down"
-CLOSED = "closed"
-
-
-async def _read(
-    call: Call,
-    after: int,
-    types: frozenset[str],
-    ids: set[str],
-    queue: asyncio.Queue[RecordedEvent | str],
-    stall: float,
-) -> None:
-    """Follow the log into `queue`; once the queue has stayed full for `stall` seconds, or
-    reading fails, empty it of what was not sent, put why, and stop."""
-    actor = call.actor
-    try:
-        subscription = call.cx.store.subscribe(after, types=types, poll_interval=1.0)
-        async with contextlib.aclosing(subscription) as pages:
-            async for page in pages:
-                events = [e for e in page.events if not ids or not ids.isdisjoint(named_ids(e))]
-                if events and not actor.admin:
-                    events = await _visible(call, actor.member_id, events)
-                for event in events:
-                    try:
-                        async with asyncio.timeout(stall):
-                            await queue.put(event)
-                    except TimeoutError:
-                        _end(queue, TOO_SLOW)
-                        return
-    except Exception:
-        log.exception("event stream: reading the log failed")
-        _end(queue, FAILED)
-
-
-async def _visible(call: Call, viewer: str, events: list[RecordedEvent]) -> list[RecordedEvent]:
-    """Those of `events` `viewer` may see, decided once the read models show them all."""
-    await call.request.app[RUNNER].wait_for(events[-1].position)
-    async with call.db() as conn:
-        shown = await visible_to(conn, viewer, events)
-    return [e for e, show in zip(events, shown, strict=True) if show]
-
-
-def _end(queue: asyncio.Queue[RecordedEvent | str], reason: str) -> None:
-    while not queue.empty():
-        queue.get_nowait()
-    queue.put_nowait(reason)
-
-
-def _types(text: str | None) -> frozenset[str]:
-    if not text:
-        return STREAMED
-    chosen: set[str] = set()
-    for pattern in (p.strip() for p in text.split(",")):
-        if pattern == "*":
-            chosen |= STREAMED
-        elif pattern.endswith(".*") and pattern[:-2] in AREAS:
-            chosen |= {t for t in STREAMED if t.partition(".")[0] == pattern[:-2]}
-        elif pattern in STREAMED:
-            chosen.add(pattern)
-        else:
-            known = ", ".join(sorted(f"{a}.*" for a in AREAS))
-            raise field_problem(
-                400, "Bad Request", "types", f"no such event type {pattern!r} (areas: {known})"
-            )
-    return frozenset(chosen)
 
 
 def _cursor(call: Call, head: int) -> int:
@@ -333,21 +258,6 @@ def _cursor(call: Call, head: int) -> int:
             400, "Bad Request", field, f"ahead of the log (its last event is {head})"
         )
     return position
-
-
-def _envelope(event: RecordedEvent, source: str) -> bytes:
-    return msgspec.json.encode(
-        {
-            "specversion": "1.0",
-            "id": str(event.position),
-            "source": source,
-            "type": TYPE_PREFIX + event.type,
-            "time": event.recorded_at,
-            "subject": event.stream_id,
-            "datacontenttype": "application/json",
-            "data": event.data,
-        }
-    )
 
 
 _WHY = {

@@ -17,7 +17,7 @@ told (its post or artefact unknown to the read models) is not shown.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import asyncpg
@@ -105,69 +105,105 @@ def _place(event: RecordedEvent) -> _Place | None:
     return _Place()
 
 
-async def visible_to(
-    conn: asyncpg.Connection, viewer: str, events: Sequence[RecordedEvent]
-) -> list[bool]:
-    """For each of `events`, whether `viewer` (an active member, not an admin) may see it."""
-    places = [_place(e) for e in events]
-    known = [p for p in places if p is not None]
-    posts = await _lookup(conn, "posts", {p.post for p in known if p.post})
-    artefacts = await _lookup(conn, "artefacts", {p.artefact for p in known if p.artefact})
-    paths = {
-        r[0]: (r[1], r[2], r[3])
-        for r in await conn.fetch(
-            "SELECT id::text, community_id::text, status, creator_id::text FROM paths"
-            " WHERE id = ANY($1::uuid[])",
-            list({p.path for p in known if p.path}),
-        )
-    }
-    for place in known:
-        if place.post:
-            place.community = posts.get(place.post, _UNKNOWN)
-        elif place.artefact:
-            place.community = artefacts.get(place.artefact, _UNKNOWN)
-    communities = {p.community for p in known if p.community} | {c for c, _, _ in paths.values()}
-    closed = {
-        r[0]
-        for r in await conn.fetch(
-            "SELECT id::text FROM communities WHERE id = ANY($1::uuid[])"
-            " AND visibility <> 'public'",
-            list(communities - {_UNKNOWN}),
-        )
-    }
-    mine = {
-        r[0]
-        for r in await conn.fetch(
-            "SELECT community_id::text FROM community_members WHERE member_id = $1::uuid",
-            viewer,
-        )
-    }
-    sharing = {
-        r[0]
-        for r in await conn.fetch(
-            "SELECT id::text FROM members WHERE id = ANY($1::uuid[]) AND share_progress",
-            list({p.learner for p in known if p.learner}),
-        )
-    }
+class Visibility:
+    """Who of some viewers may see each of a page of events: the page's places and the facts
+    about them are looked up once, whatever the number of viewers."""
 
-    def may_see(event: RecordedEvent, place: _Place | None) -> bool:
+    def __init__(
+        self,
+        places: list[_Place | None],
+        paths: dict[str, tuple[str | None, str, str]],
+        closed: set[str],
+        sharing: set[str],
+    ) -> None:
+        self._places = places
+        self._paths = paths
+        self._closed = closed
+        self._sharing = sharing
+        self._viewers: set[str] = set()
+        self._members: set[tuple[str, str]] = set()
+        """(community, viewer) for the page's members-only communities and known viewers."""
+
+    @classmethod
+    async def of(cls, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> Visibility:
+        """For `events`; then `know` the viewers (active members, not admins) to ask about."""
+        places = [_place(e) for e in events]
+        known = [p for p in places if p is not None]
+        posts = await _lookup(conn, "posts", {p.post for p in known if p.post})
+        artefacts = await _lookup(conn, "artefacts", {p.artefact for p in known if p.artefact})
+        paths = {
+            r[0]: (r[1], r[2], r[3])
+            for r in await conn.fetch(
+                "SELECT id::text, community_id::text, status, creator_id::text FROM paths"
+                " WHERE id = ANY($1::uuid[])",
+                list({p.path for p in known if p.path}),
+            )
+        }
+        for place in known:
+            if place.post:
+                place.community = posts.get(place.post, _UNKNOWN)
+            elif place.artefact:
+                place.community = artefacts.get(place.artefact, _UNKNOWN)
+        communities = {p.community for p in known if p.community}
+        communities |= {c for c, _, _ in paths.values() if c}
+        closed = {
+            r[0]
+            for r in await conn.fetch(
+                "SELECT id::text FROM communities WHERE id = ANY($1::uuid[])"
+                " AND visibility <> 'public'",
+                list(communities - {_UNKNOWN}),
+            )
+        }
+        learners = list({p.learner for p in known if p.learner})
+        sharing: set[str] = set()
+        if learners:
+            rows = await conn.fetch(
+                "SELECT id::text FROM members WHERE id = ANY($1::uuid[]) AND share_progress",
+                learners,
+            )
+            sharing = {r[0] for r in rows}
+        return cls(places, paths, closed, sharing)
+
+    def knows(self, viewer: str) -> bool:
+        return viewer in self._viewers
+
+    async def know(self, conn: asyncpg.Connection, viewers: Iterable[str]) -> None:
+        """Learn which of the page's members-only communities `viewers` belong to."""
+        new = [v for v in viewers if v not in self._viewers]
+        self._viewers.update(new)
+        if self._closed and new:
+            rows = await conn.fetch(
+                "SELECT community_id::text, member_id::text FROM community_members"
+                " WHERE community_id = ANY($1::uuid[]) AND member_id = ANY($2::uuid[])",
+                list(self._closed),
+                new,
+            )
+            self._members.update((r[0], r[1]) for r in rows)
+
+    def may_see(self, index: int, event: RecordedEvent, viewer: str) -> bool:
+        """Whether `viewer` (known) may see `event`, the page's `index`th."""
+        place = self._places[index]
         if place is None:
             return False
         if event.type in CONCERNED:
             return event.data.member_id == viewer  # type: ignore[attr-defined]
         community = place.community
         if place.path is not None:
-            found = paths.get(place.path)
+            found = self._paths.get(place.path)
             if found is None:
                 return False
             community, status, creator = found
             if status == "draft" and creator != viewer:
                 return False
-        if place.learner is not None and place.learner != viewer and place.learner not in sharing:
+        if (
+            place.learner is not None
+            and place.learner != viewer
+            and place.learner not in self._sharing
+        ):
             return False
-        return community != _UNKNOWN and (community not in closed or community in mine)
-
-    return [may_see(e, p) for e, p in zip(events, places, strict=True)]
+        if community == _UNKNOWN:
+            return False
+        return community not in self._closed or (community, viewer) in self._members
 
 
 async def _lookup(conn: asyncpg.Connection, table: str, ids: set[str]) -> dict[str, str | None]:

@@ -15,6 +15,7 @@ from aiohttp import ClientResponse
 from server.api.keys import COMMANDS, OPTIONS
 from server.commands import accounts
 from server.config import Settings
+from server.events import StreamAppend
 from server.events.types.posts import PostPublished
 from tests.api.conftest import Client, Member, field_of, register
 from tests.api.test_paths import _community, _join, _path
@@ -171,6 +172,9 @@ async def test_a_member_gets_only_what_they_may_see(client: Client) -> None:
     watcher = await register(client, "watcher", scopes=["read", "write", "stream"])
     ada, bob, cy = [await register(client, h) for h in ("ada", "bob", "cy")]
     start = str(await client.server.app[COMMANDS].store.last_position())
+    # Open before anything happens, these two get each event from the process's one reader of
+    # the log; the replays below read the log each on their own.
+    live = [await open_stream(client, who, cursor=start) for who in (root, watcher)]
     inner = await _community(ada, "inner", visibility="members_only")
     await ada.expect("POST", "/api/v1/communities/inner/invitations", 200, json={
         "member_id": bob.id})  # fmt: skip
@@ -196,14 +200,13 @@ async def test_a_member_gets_only_what_they_may_see(client: Client) -> None:
     await root.expect("POST", f"/api/v1/admin/members/{cy.id}/suspend", 200, json={})
     marker = await post(watcher, "the end")
 
-    async def seen(who: Member) -> list[tuple[str, str]]:
-        stream = await open_stream(client, who, cursor=start)
+    async def seen(stream: Reader) -> list[tuple[str, str]]:
         got = []
         while (event := (await stream.next())["data"])["subject"] != f"post-{marker}":
             got.append((event["type"].removeprefix("org.learnwork."), event["subject"]))
         return got
 
-    everything, mine = await seen(root), await seen(watcher)
+    replayed = [await seen(await open_stream(client, who, cursor=start)) for who in (root, watcher)]
     hidden = {
         ("post.published", f"post-{hidden_post['id']}"),
         ("post.liked", f"post-{hidden_post['id']}"),
@@ -214,14 +217,86 @@ async def test_a_member_gets_only_what_they_may_see(client: Client) -> None:
         ("member.suspended", f"member-{cy.id}"),
         ("community.member_invited", f"community-{inner}"),
     }
-    assert hidden <= set(everything) and not hidden & set(mine)
-    assert ("path.created", f"path-{shown_path}") in mine
-    assert ("enrollment.enrolled", f"enrollment-{shown_path}-{watcher.id}") in mine
-    assert ("community.created", f"community-{inner}") not in mine
-    requests = [t for t, _ in everything if t == "community.join_requested"]
-    assert len(requests) == 2  # the watcher's and bob's: the watcher sees only their own
-    assert [t for t, _ in mine if t.startswith("community.join")] == ["community.join_requested"]
-    assert len(mine) < len(everything)
+    for everything, mine in (replayed, [await seen(stream) for stream in live]):
+        assert hidden <= set(everything) and not hidden & set(mine)
+        assert ("path.published", f"path-{shown_path}") in mine
+        assert ("enrollment.enrolled", f"enrollment-{shown_path}-{watcher.id}") in mine
+        assert ("community.created", f"community-{inner}") not in mine
+        requests = [t for t, _ in everything if t == "community.join_requested"]
+        assert len(requests) == 2  # the watcher's and bob's: the watcher sees only their own
+        joins = [t for t, _ in mine if t.startswith("community.join")]
+        assert joins == ["community.join_requested"]
+        assert len(mine) < len(everything)
+    # Sent once the path was published, its creation shows: its history is the path's. (Sent
+    # live while it was a draft, it did not.)
+    assert ("path.created", f"path-{shown_path}") in replayed[1]
+
+
+async def test_streams_opened_while_others_write_get_what_a_replay_gets(client: Client) -> None:
+    """Twelve streams — an admin, a member of a members-only community and a member outside it,
+    each with four filters — half opened before three members write at once, half while they
+    write (catching up on their own, then joining the process's reader mid-flow). Each gets
+    exactly what a replay of the log with its filter gets: nothing lost, repeated, reordered
+    or leaked on the way from one to the other."""
+    root = await streamer(client)
+    ada = await register(client, "ada")
+    bob, watcher = [
+        await register(client, h, scopes=["read", "write", "stream"]) for h in ("bob", "watcher")
+    ]
+    inner = await _community(ada, "inner", visibility="members_only")
+    await ada.expect("POST", "/api/v1/communities/inner/invitations", 200, json={
+        "member_id": bob.id})  # fmt: skip
+    await _join(bob, "inner")
+    outer = await _community(ada, "outer")
+    await _join(watcher, "outer")
+    start = str(await client.server.app[COMMANDS].store.last_position())
+    wants: list[tuple[Member, dict[str, str]]] = [
+        (who, filters)
+        for who, place in ((root, inner), (bob, inner), (watcher, outer))
+        for filters in ({}, {"types": "post.*"}, {"member": ada.id}, {"community": place})
+    ]
+
+    async def write(who: Member, where: list[str], n: int) -> None:
+        for i in range(n):
+            body = {"body": f"{who.handle} {i}", "community_id": where[i % len(where)]}
+            await who.expect("POST", "/api/v1/posts", 201, json=body)
+
+    early = [await open_stream(client, who, cursor=start, **f) for who, f in wants[::2]]
+    writing = asyncio.gather(
+        write(ada, [inner, outer], 30), write(bob, [inner], 30), write(watcher, [outer], 30)
+    )
+    await asyncio.sleep(0.1)
+    late = [await open_stream(client, who, cursor=start, **f) for who, f in wants[1::2]]
+    await writing
+    # The last each stream gets: ada's post in the community it is filtered on, or else her
+    # post in the outer community, the very last.
+    ends = {}
+    for where in (inner, outer):
+        ends[where] = await ada.expect("POST", "/api/v1/posts", 201, json={
+            "body": "the end", "community_id": where})  # fmt: skip
+
+    def last_of(filters: dict[str, str]) -> str:
+        return ends[filters.get("community", outer)]["id"]
+
+    async def seen(stream: Reader, last: str) -> list[str]:
+        got = []
+        while (event := (await stream.next())["data"])["subject"] != f"post-{last}":
+            got.append(event["id"])
+        return got
+
+    live = dict(zip(range(0, 12, 2), early, strict=True)) | dict(
+        zip(range(1, 12, 2), late, strict=True)
+    )
+    for i, (who, filters) in enumerate(wants):
+        last = last_of(filters)
+        replayed = await seen(await open_stream(client, who, cursor=start, **filters), last)
+        assert await seen(live[i], last) == replayed, (who.handle, filters)
+        assert replayed == sorted(replayed, key=int) and len(set(replayed)) == len(replayed)
+    admin_all, member_all, outsider_all = [
+        await seen(await open_stream(client, who, cursor=start), last_of({}))
+        for who in (root, bob, watcher)
+    ]
+    assert len(outsider_all) < len(member_all) <= len(admin_all)
 
 
 async def test_the_same_over_a_websocket(client: Client) -> None:
@@ -307,3 +382,26 @@ class TestSlowAndQuiet:
         resumed = await open_stream(client, root, types="post.*", cursor=last)
         rest = [e["subject"] for e in await resumed.events(200 - len(got))]
         assert got + rest == [f"post-{i}" for i in ids]
+
+    async def test_a_burst_larger_than_the_buffer_reaches_a_consumer_that_keeps_reading(
+        self, client: Client
+    ) -> None:
+        """100 events in one append overflow a buffer of 5 at once: the process's reader lets
+        the stream go, the stream reads the log on its own while its consumer keeps up, then
+        joins again — and gets everything, in order, and what comes after."""
+        root = await streamer(client)
+        store = client.server.app[COMMANDS].store
+        stream = await open_stream(client, root, types="post.*")
+        await asyncio.sleep(0.1)  # joined the process's reader at the end of the log
+        ids = [str(uuid.uuid4()) for _ in range(110)]
+
+        def published(post_id: str) -> PostPublished:
+            return PostPublished(author_id=root.id, body="burst", thread_id=post_id)
+
+        await store.append_all([
+            StreamAppend(f"post-{i}", [published(i)]) for i in ids[:100]])  # fmt: skip
+        got = [e["subject"] for e in await stream.events(100)]
+        for post_id in ids[100:]:
+            await store.append(f"post-{post_id}", [published(post_id)])
+        got += [e["subject"] for e in await stream.events(10)]
+        assert got == [f"post-{i}" for i in ids]
