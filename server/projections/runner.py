@@ -157,6 +157,10 @@ class ProjectionRunner:
             {p.name: sorted(p.event_types) for p in projections if p.event_types is not None}
         )
         self._tasks: list[asyncio.Task[None]] = []
+        self._reached: dict[str, int] = {}
+        """How far each projection this process runs shows the log (applied, or nothing of its
+        types), as soon as it does: `wait_for` need not ask the database about these."""
+        self._advanced = asyncio.Event()
 
     # -- stepping (tests, rebuild tools) ----------------------------------------------------
 
@@ -241,15 +245,27 @@ class ProjectionRunner:
                             loop.time() - recorded_at < self._idle_record_interval
                         ):
                             unrecorded = page
+                            self._reach(projection.name, page.position)
                             continue
                         if not await self._apply_or_pin(projection, position, page):
                             return  # someone else moved the checkpoint: start again from it
                         position, unrecorded, recorded_at = page.position, None, loop.time()
+                        self._reach(projection.name, position)
             finally:
                 await subscription.aclose()
         finally:
+            self._reached.pop(projection.name, None)
+            self._reach()  # its waiters ask the database from now on
             if not lock_conn.is_closed():
                 await lock_conn.close()  # releases the advisory lock
+
+    def _reach(self, name: str | None = None, position: int = 0) -> None:
+        """Note that projection `name` shows the log up to `position` (None: only wake the
+        waiters), and wake whoever waits for it."""
+        if name is not None:
+            self._reached[name] = position
+        advanced, self._advanced = self._advanced, asyncio.Event()
+        advanced.set()
 
     # -- applying --------------------------------------------------------------------------
 
@@ -353,9 +369,13 @@ class ProjectionRunner:
     async def wait_for(self, position: int, names: Sequence[str] = ()) -> None:
         """Return once the projections (all by default) show everything up to `position`, so a
         reader sees its own writes: each has passed it, or has none of its event types before
-        it. Bound it with `asyncio.timeout()`; it checks the database, so it works whichever
-        process runs the projections."""
+        it. Bound it with `asyncio.timeout()`. Projections this process runs are followed in
+        memory; others are asked of the database, so it works whichever process runs them."""
         wanted = list(names or self.projections)
+        while all(name in self._reached for name in wanted):
+            if min(self._reached[name] for name in wanted) >= position:
+                return
+            await self._advanced.wait()
         delay = 0.002
         while True:
             async with self.store.pool.acquire() as conn:

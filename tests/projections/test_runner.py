@@ -160,6 +160,35 @@ async def test_wait_for_returns_once_live_events_are_applied(store, db, database
         await runner.close()
 
 
+async def test_a_waiter_is_answered_after_its_process_stops_running_the_projection(
+    database_url, db, notes_table
+):
+    """A process follows the projections it runs in memory; one that stops running them (here:
+    closed, and another process takes over) sends its waiters to ask the database."""
+    stores = [await EventStore.open(database_url, SAMPLE_REGISTRY) for _ in range(2)]
+    first, second = (
+        ProjectionRunner(s, database_url, [Notes()], poll_interval=0.05) for s in stores
+    )
+    try:
+        first.start()
+        last = await append_notes(stores[0], 3)
+        async with asyncio.timeout(10):
+            await first.wait_for(last)
+        second.start()  # stands by: the first holds the projection's lock
+        waiting = asyncio.create_task(first.wait_for(last + 1))
+        await asyncio.sleep(0.1)
+        await first.close()
+        await append_notes(stores[1], 1)
+        async with asyncio.timeout(10):
+            await waiting  # applied by the second, seen in the database
+        assert await db.fetchval("SELECT count(*) FROM test_notes") == 4
+    finally:
+        await first.close()
+        await second.close()
+        for s in stores:
+            await s.close()
+
+
 def test_two_projections_may_not_share_a_name(store) -> None:
     with pytest.raises(ValueError, match="share a name"):
         ProjectionRunner(store, "postgresql://unused", [Notes(), Notes()])
