@@ -28,7 +28,7 @@ from aiohttp import web
 from server.api.event_filters import STREAMED, TYPE_PREFIX, EventFilter
 from server.events import RecordedEvent
 from server.events.store import EventStore
-from server.projections.event_visibility import Visibility
+from server.projections.event_visibility import READ_MODELS, Visibility
 from server.projections.page_cache import named_ids
 from server.projections.runner import ProjectionRunner
 
@@ -167,7 +167,7 @@ class StreamHub:
         return [(e.position, self._envelope(e)) for e in events]
 
     async def _visibility(self, events: list[RecordedEvent], viewers: Iterable[str]) -> Visibility:
-        await self._runner.wait_for(events[-1].position)
+        await self._runner.wait_for(events[-1].position, READ_MODELS)
         async with self._store.pool.acquire() as conn:
             visibility = await Visibility.of(conn, events)
             await visibility.know(conn, viewers)

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -39,25 +41,62 @@ from server.api.stream_hub import (
     STREAM_HUB,
     TOO_SLOW,
     Item,
+    Message,
     Subscriber,
     end,
 )
 
 api = Api()
 
-OPEN_STREAMS = web.AppKey("open_streams", set[asyncio.Queue[Any]])
-"""What each open stream is sent from: a stream never ends by itself, so shutting down ends
-them, each with an error message saying where to resume."""
+KEEP_ALIVE = ""
+"""Put in an idle stream's buffer to have a keep-alive sent."""
+MOST_AT_ONCE = 500
+"""Messages written to a connection together, when that many are waiting."""
+
+
+@dataclass(eq=False, slots=True)
+class _Open:
+    queue: asyncio.Queue[Item]
+    written: float
+    """When something was last written to it (the loop's clock)."""
+
+
+OPEN_STREAMS = web.AppKey("open_streams", set[_Open])
+"""Every open stream of this process: a stream never ends by itself, so shutting down ends them,
+each with an error message saying where to resume; and those idle for a heartbeat are sent a
+keep-alive, by one timer for all (not one per stream and message)."""
 
 
 def setup(app: web.Application) -> None:
     app[OPEN_STREAMS] = set()
+    app.cleanup_ctx.append(_keeping_alive)
     app.on_shutdown.append(_end_streams)
 
 
+async def _keeping_alive(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(
+        _keep_alive(app[OPEN_STREAMS], app[OPTIONS].stream_heartbeat_seconds)
+    )
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _keep_alive(streams: set[_Open], heartbeat: float) -> None:
+    loop = asyncio.get_running_loop()
+    while True:
+        await asyncio.sleep(heartbeat / 2)
+        idle = loop.time() - heartbeat
+        for stream in streams:
+            if stream.written <= idle and stream.queue.empty():
+                stream.queue.put_nowait(KEEP_ALIVE)
+                stream.written = loop.time()
+
+
 async def _end_streams(app: web.Application) -> None:
-    for queue in app[OPEN_STREAMS]:
-        end(queue, SHUTTING_DOWN)
+    for stream in app[OPEN_STREAMS]:
+        end(stream.queue, SHUTTING_DOWN)
 
 
 class CloudEvent(msgspec.Struct, kw_only=True):
@@ -121,33 +160,34 @@ async def stream_events(call: Call) -> web.StreamResponse:
     subscriber = Subscriber(wanted, None if actor.admin else actor.member_id, queue, after)
     sink: _Sink = _WebSocket(queue) if _wants_websocket(call.request) else _EventSource()
     response = await sink.open(call.request, options.stream_heartbeat_seconds)
+    loop = asyncio.get_running_loop()
+    stream = _Open(queue, loop.time())
     open_streams = call.request.app[OPEN_STREAMS]
-    open_streams.add(queue)
+    open_streams.add(stream)
     stall = options.stream_heartbeat_seconds
     reading = asyncio.create_task(call.request.app[STREAM_HUB].stream(subscriber))
     last_sent = after
     try:
         while True:
-            try:
+            messages, reason = await _next(queue)
+            if messages:
+                await sink.send(messages)
+                last_sent = messages[-1][0]
+            elif reason is None:
+                await sink.keep_alive()
+            stream.written = loop.time()
+            if reason is not None:  # the end: say why, and where to resume, if it reads
+                error = _error(reason, last_sent, options.stream_buffer)
                 # asyncio.timeout throughout, not wait_for: on Python 3.11 wait_for can
                 # swallow a cancellation (gh-86296), and a stream would then never end.
-                async with asyncio.timeout(options.stream_heartbeat_seconds):
-                    item = await queue.get()
-            except TimeoutError:
-                await sink.keep_alive()
-                continue
-            if isinstance(item, str):  # the end: say why, and where to resume, if it reads
-                error = _error(item, last_sent, options.stream_buffer)
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(stall):
                         await sink.error(error)
                 break
-            last_sent, envelope = item
-            await sink.send(last_sent, envelope)
     except ConnectionResetError:
         pass  # the client went away
     finally:
-        open_streams.discard(queue)
+        open_streams.discard(stream)
         reading.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reading
@@ -162,6 +202,21 @@ async def stream_events(call: Call) -> web.StreamResponse:
     return response
 
 
+async def _next(queue: asyncio.Queue[Item]) -> tuple[list[Message], str | None]:
+    """What is waiting in `queue` (at least one item; at most MOST_AT_ONCE): the messages, and
+    why the stream ends, if it does."""
+    messages: list[Message] = []
+    item = await queue.get()
+    while True:
+        if isinstance(item, tuple):
+            messages.append(item)
+        elif item != KEEP_ALIVE:
+            return messages, item
+        if queue.empty() or len(messages) >= MOST_AT_ONCE:
+            return messages, None
+        item = queue.get_nowait()
+
+
 def _wants_websocket(request: web.Request) -> bool:
     return request.headers.get("Upgrade", "").lower() == "websocket"
 
@@ -172,7 +227,7 @@ class _Sink:
     async def open(self, request: web.Request, heartbeat: float) -> web.StreamResponse:
         raise NotImplementedError
 
-    async def send(self, position: int, envelope: bytes) -> None:
+    async def send(self, messages: list[Message]) -> None:
         raise NotImplementedError
 
     async def keep_alive(self) -> None:
@@ -197,8 +252,8 @@ class _EventSource(_Sink):
         await self._response.prepare(request)
         return self._response
 
-    async def send(self, position: int, envelope: bytes) -> None:
-        await self._response.write(b"id: %d\ndata: %s\n\n" % (position, envelope))
+    async def send(self, messages: list[Message]) -> None:
+        await self._response.write(b"".join(b"id: %d\ndata: %s\n\n" % m for m in messages))
 
     async def keep_alive(self) -> None:
         await self._response.write(b": keep-alive\n\n")
@@ -228,8 +283,9 @@ class _WebSocket(_Sink):
             pass  # a client has nothing to say to an event stream
         end(self._queue, CLOSED)
 
-    async def send(self, position: int, envelope: bytes) -> None:
-        await self._socket.send_str(envelope.decode())
+    async def send(self, messages: list[Message]) -> None:
+        for _, envelope in messages:
+            await self._socket.send_str(envelope.decode())
 
     async def keep_alive(self) -> None:
         """The socket pings by itself."""

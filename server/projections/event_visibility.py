@@ -63,6 +63,8 @@ CONCERNED = tags(
     RoleChanged,
 )
 """Moderation: for admins and the member it concerns (`member_id`)."""
+READ_MODELS = ("members", "communities", "posts", "artefacts", "paths")
+"""The projections whose tables decide visibility: wait for these to reach a page."""
 PROGRESS = tags(Enrolled, StepCompleted, PathCompleted, EnrollmentLeft)
 
 _UNKNOWN = "?"
