@@ -51,7 +51,9 @@ api = Api()
 KEEP_ALIVE = ""
 """Put in an idle stream's buffer to have a keep-alive sent."""
 MOST_AT_ONCE = 500
-"""Messages written to a connection together, when that many are waiting."""
+"""Messages written to a connection together, when that many are waiting…"""
+MOST_BYTES_AT_ONCE = 256 * 1024
+"""…unless they reach this many bytes first."""
 
 
 @dataclass(eq=False, slots=True)
@@ -203,16 +205,18 @@ async def stream_events(call: Call) -> web.StreamResponse:
 
 
 async def _next(queue: asyncio.Queue[Item]) -> tuple[list[Message], str | None]:
-    """What is waiting in `queue` (at least one item; at most MOST_AT_ONCE): the messages, and
-    why the stream ends, if it does."""
+    """What is waiting in `queue` (at least one item, within MOST_AT_ONCE and MOST_BYTES_AT_ONCE):
+    the messages, and why the stream ends, if it does."""
     messages: list[Message] = []
+    size = 0
     item = await queue.get()
     while True:
         if isinstance(item, tuple):
             messages.append(item)
+            size += len(item[1])
         elif item != KEEP_ALIVE:
             return messages, item
-        if queue.empty() or len(messages) >= MOST_AT_ONCE:
+        if queue.empty() or len(messages) >= MOST_AT_ONCE or size >= MOST_BYTES_AT_ONCE:
             return messages, None
         item = queue.get_nowait()
 
