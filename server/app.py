@@ -32,6 +32,7 @@ from server.projections.home_cache import HomeFeedCache
 from server.projections.profile_cache import ProfileCache
 from server.projections.runner import ProjectionRunner
 from server.projections.search_cache import SearchCache
+from server.secret_key import instance_key
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,12 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
             metrics_token=settings.metrics_token,
             stream_heartbeat_seconds=settings.stream_heartbeat_seconds,
             stream_buffer=settings.stream_buffer,
+            secret_key=instance_key(settings.secret_key, settings.data_dir),
+            webhook_retry_seconds=settings.webhook_retry_seconds,
+            webhook_first_retry_seconds=settings.webhook_first_retry_seconds,
+            webhook_timeout_seconds=settings.webhook_timeout_seconds,
+            webhook_concurrency=settings.webhook_concurrency,
+            webhook_allow_private_addresses=settings.webhook_allow_private_addresses,
         ),
     )
 

@@ -32,6 +32,18 @@ class ApiOptions:
     """Quiet seconds after which an event stream sends a comment to keep proxies from closing it."""
     stream_buffer: int = 10_000
     """Events an event stream's consumer may fall behind before it is told so and disconnected."""
+    secret_key: bytes = b""
+    """The instance's secret key, from which webhook secrets are derived (the app factory sets
+    it; nothing is signed with an empty one)."""
+    webhook_retry_seconds: float = 3 * 24 * 3600.0
+    """How long a delivery is retried before it fails for good."""
+    webhook_first_retry_seconds: float = 5.0
+    """Wait before a delivery's first retry; each next one waits about twice as long."""
+    webhook_timeout_seconds: float = 10.0
+    webhook_concurrency: int = 16
+    """Deliveries a process sends at once."""
+    webhook_allow_private_addresses: bool = False
+    """Webhook URLs may point into private networks (tests, closed networks)."""
 
 
 STORE = web.AppKey("store", EventStore)

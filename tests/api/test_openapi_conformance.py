@@ -60,6 +60,8 @@ def live_server(
         "LEARNWORK_WRITES_PER_MINUTE": "1000000",
         "LEARNWORK_SIGN_INS_PER_MINUTE": "1000000",
         "LEARNWORK_READ_WAIT_SECONDS": "2",
+        "LEARNWORK_DATA_DIR": str(tmp_path_factory.mktemp("data")),  # its secret key
+        "LEARNWORK_WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true",  # a webhook to seed (below)
     }
     log = tmp_path_factory.mktemp("server") / "stderr.log"
     with learnwork("serve", env=env, log=log, ready=SERVER_READY) as base:
