@@ -12,6 +12,7 @@ from server.api import health, metrics, v1
 from server.api.keys import (
     COMMANDS,
     HOME_FEEDS,
+    OPTIONS,
     PROFILES,
     RUNNER,
     SEARCHES,
@@ -20,6 +21,8 @@ from server.api.keys import (
 )
 from server.api.problems import problem_middleware
 from server.api.stream_hub import STREAM_HUB, StreamHub
+from server.api.webhook_enqueuer import WebhookEnqueuer
+from server.api.webhook_sender import WEBHOOK_SENDER, WebhookSender
 from server.commands.context import Commands
 from server.config import Settings
 from server.db import connect
@@ -98,7 +101,21 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
         hub = StreamHub(store, runner, settings.base_url, settings.stream_heartbeat_seconds)
         await hub.start()
         app[STREAM_HUB] = hub
+        sender = WebhookSender(app[COMMANDS], app[OPTIONS])
+        sender.start()
+        app[WEBHOOK_SENDER] = sender
+        enqueuer = WebhookEnqueuer(
+            store,
+            runner,
+            database_url,
+            source=settings.base_url,
+            retry_seconds=settings.webhook_retry_seconds,
+            enqueued=sender.wake,
+        )
+        enqueuer.start()
         yield
+        await enqueuer.close()
+        await sender.close()
         await hub.close()
         await searches.close()
         await profiles.close()

@@ -15,6 +15,7 @@ addresses — a host that points somewhere else since (DNS rebinding) gets no re
 from __future__ import annotations
 
 import asyncio
+import errno
 import ipaddress
 import socket
 
@@ -92,7 +93,8 @@ class GuardedResolver(AbstractResolver):
         kept = [r for r in found if allowed(r["host"], self._allow_private)]
         if not kept:
             refused = ", ".join(r["host"] for r in found)
-            raise OSError(f"{host} resolves only to {REFUSED}: {refused}")
+            # aiohttp reports the strerror of what the resolver raised.
+            raise OSError(errno.EHOSTUNREACH, f"{host} resolves only to {REFUSED}: {refused}")
         return kept
 
     async def close(self) -> None:
