@@ -61,6 +61,7 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
             webhook_first_retry_seconds=settings.webhook_first_retry_seconds,
             webhook_timeout_seconds=settings.webhook_timeout_seconds,
             webhook_concurrency=settings.webhook_concurrency,
+            webhook_log_days=settings.webhook_log_days,
             webhook_allow_private_addresses=settings.webhook_allow_private_addresses,
         ),
     )
@@ -110,6 +111,7 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
             database_url,
             source=settings.base_url,
             retry_seconds=settings.webhook_retry_seconds,
+            log_days=settings.webhook_log_days,
             enqueued=sender.wake,
         )
         enqueuer.start()

@@ -170,6 +170,14 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         _doc("Webhook deliveries each server process sends at once."),
         msgspec.Meta(ge=1, le=1000),
     ] = 16
+    webhook_log_days: Annotated[
+        int,
+        _doc(
+            "Days a webhook delivery and its attempts stay in the delivery log after its retry "
+            "window ends."
+        ),
+        msgspec.Meta(ge=1, le=3650),
+    ] = 30
     webhook_allow_private_addresses: Annotated[
         bool,
         _doc(

@@ -42,6 +42,8 @@ class ApiOptions:
     webhook_timeout_seconds: float = 10.0
     webhook_concurrency: int = 16
     """Deliveries a process sends at once."""
+    webhook_log_days: int = 30
+    """Days a delivery stays in the delivery log after its retry window ends."""
     webhook_allow_private_addresses: bool = False
     """Webhook URLs may point into private networks (tests, closed networks)."""
 

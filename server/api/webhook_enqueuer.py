@@ -13,7 +13,7 @@ trying to take it. Each page's deliveries and the checkpoint move in one transac
 first checks the checkpoint is where this enqueuer left it, so a process that lost the lock
 without noticing writes nothing. Enqueueing a page again is harmless besides (a delivery is
 unique per endpoint and event): a page that makes no delivery moves the checkpoint at most
-once a second.
+once a second. The same process prunes the delivery log now and then (`webhook_log_days`).
 """
 
 from __future__ import annotations
@@ -28,14 +28,15 @@ import asyncpg
 
 from server.api.cloudevents import envelope
 from server.api.event_filters import STREAMED, EventFilter, parse_types
-from server.api.webhook_queue import NewDelivery, enqueue, message_id
+from server.api.webhook_queue import NewDelivery, enqueue, message_id, prune
 from server.db import CONNECTION_LOST, connect
 from server.events import RecordedEvent
 from server.events.envelope import Page
 from server.events.store import EventStore
 from server.projections.event_visibility import Visibility
+from server.projections.members import MembersProjection
 from server.projections.runner import ProjectionRunner
-from server.projections.webhooks import Target, targets
+from server.projections.webhooks import Target, WebhooksProjection, targets
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,10 @@ LOCK_KEY = int.from_bytes(
 )
 IDLE_RECORD_INTERVAL = 1.0
 """Seconds between two checkpoint writes while pages make no delivery."""
+ENDPOINT_MODELS = (WebhooksProjection.name, MembersProjection.name)
+"""The read models `targets` reads: endpoints, and their tokens and members."""
+PRUNE_INTERVAL = 600.0
+"""Seconds between two prunings of the delivery log (by the enqueuing process)."""
 
 
 class WebhookEnqueuer:
@@ -55,6 +60,7 @@ class WebhookEnqueuer:
         *,
         source: str,
         retry_seconds: float,
+        log_days: int,
         enqueued: Callable[[], None],
         poll_interval: float = 1.0,
     ) -> None:
@@ -65,6 +71,7 @@ class WebhookEnqueuer:
         self._url = url
         self._source = source
         self._retry_seconds = retry_seconds
+        self._log_days = log_days
         self._enqueued = enqueued
         self._poll_interval = poll_interval
         self._filters: dict[Target, EventFilter] = {}
@@ -101,11 +108,15 @@ class WebhookEnqueuer:
                 position = await conn.fetchval("SELECT position FROM webhook_enqueuer")
             loop = asyncio.get_running_loop()
             recorded_at = loop.time()
+            pruned_at = -PRUNE_INTERVAL
             pages = self._store.subscribe(position, types=STREAMED, poll_interval=1.0)
             async with contextlib.aclosing(pages):
                 async for page in pages:
                     if lock.is_closed():
                         return  # the lock went with its connection: compete for it again
+                    if loop.time() - pruned_at >= PRUNE_INTERVAL:
+                        await self._prune()
+                        pruned_at = loop.time()
                     deliveries = await self._deliveries(page.events)
                     if not deliveries and loop.time() - recorded_at < IDLE_RECORD_INTERVAL:
                         continue
@@ -115,6 +126,11 @@ class WebhookEnqueuer:
         finally:
             if not lock.is_closed():
                 await lock.close()  # releases the advisory lock
+
+    async def _prune(self) -> None:
+        async with self._store.pool.acquire() as conn:
+            if pruned := await prune(conn, self._log_days):
+                log.info("webhook delivery log: %d deliveries past their keeping dropped", pruned)
 
     async def _commit(self, position: int, page: Page, deliveries: list[NewDelivery]) -> bool:
         async with self._store.pool.acquire() as conn, conn.transaction():
@@ -130,12 +146,16 @@ class WebhookEnqueuer:
     async def _deliveries(self, events: Sequence[RecordedEvent]) -> list[NewDelivery]:
         if not events:
             return []
-        # The read models (endpoints, and what visibility is decided from) must show the page.
-        await self._runner.wait_for(events[-1].position)
+        # The read models of endpoints and of their tokens must show the page (an endpoint
+        # registered just before it gets its events), and, if some endpoint may get them,
+        # those visibility is read from.
+        await self._runner.wait_for(events[-1].position, ENDPOINT_MODELS)
         async with self._store.pool.acquire() as conn:
             found = await targets(conn)
-            if not found:
-                return []
+        if not found:
+            return []
+        await self._runner.wait_for(events[-1].position)
+        async with self._store.pool.acquire() as conn:
             wanted = {t: [e for e in events if self._matches(t, e)] for t in found}
             members = {t.member_id for t, matched in wanted.items() if matched and not t.admin}
             visibility = await _visibility(conn, events, members)

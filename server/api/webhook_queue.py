@@ -186,6 +186,19 @@ async def redeliver(
     )
 
 
+async def prune(conn: asyncpg.Connection, log_days: int) -> int:
+    """Drop deliveries (with their attempts) whose retry window ended more than `log_days` ago,
+    and those of deleted endpoints; how many went."""
+    rows = await conn.fetch(
+        "DELETE FROM webhook_deliveries d"
+        " WHERE d.retry_until < now() - make_interval(days => $1)"
+        " OR NOT EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id)"
+        " RETURNING 1",
+        log_days,
+    )
+    return len(rows)
+
+
 # -- the delivery log -----------------------------------------------------------------------
 
 

@@ -332,7 +332,9 @@ def _types(patterns: list[str]) -> list[str]:
     `types`)."""
     cleaned = [p.strip() for p in patterns]
     for pattern in cleaned:
-        parse_types(pattern or "?", "types", status=422)
+        if not pattern:
+            raise field_problem(422, "Unprocessable Content", "types", "an empty event type")
+        parse_types(pattern, "types", status=422)
     return cleaned
 
 

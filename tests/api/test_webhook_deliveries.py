@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from server.api import webhook_queue
 from server.api.keys import COMMANDS, OPTIONS
 from server.app import create_app
 from server.config import Settings
@@ -358,3 +359,39 @@ async def test_a_host_that_turned_private_gets_no_request(
         [logged] = await deliveries(dev, endpoint)
         assert "private" in logged["last_error"] and logged["last_status"] is None
         assert receiver.log == []
+
+
+async def test_the_delivery_log_forgets_old_deliveries_and_deleted_endpoints(
+    client: Client,
+) -> None:
+    async with receiving() as receiver:
+        dev = await developer(client)
+        kept, old, gone = [await hook(dev, receiver.url, types=["post.published"]) for _ in "123"]
+        await post(dev, "to all three")
+        got = {(await receiver.next()).id for _ in range(3)}
+        pool = client.server.app[COMMANDS].store.pool
+
+        async def all_recorded() -> bool:
+            async with pool.acquire() as conn:
+                return (
+                    await conn.fetchval(
+                        "SELECT count(*) FROM webhook_attempts WHERE delivery_id = ANY($1)",
+                        list(got),
+                    )
+                    == 3
+                )
+
+        await until(all_recorded)
+        await dev.expect("DELETE", f"{WEBHOOKS}/{gone['id']}", 200)
+        dev.saw(dev)
+        await dev.expect("GET", f"{WEBHOOKS}/{gone['id']}", 404)  # the read model has it
+        async with pool.acquire() as conn:
+            await conn.execute(
+                "UPDATE webhook_deliveries SET retry_until = now() - interval '31 days'"
+                " WHERE endpoint_id = $1",
+                old["id"],
+            )
+            assert await webhook_queue.prune(conn, log_days=30) == 2
+            left = await conn.fetch("SELECT endpoint_id::text FROM webhook_deliveries")
+            attempts = await conn.fetchval("SELECT count(*) FROM webhook_attempts")
+        assert [r[0] for r in left] == [kept["id"]] and attempts == 1
