@@ -35,7 +35,7 @@ from server.projections.home_cache import HomeFeedCache
 from server.projections.profile_cache import ProfileCache
 from server.projections.runner import ProjectionRunner
 from server.projections.search_cache import SearchCache
-from server.secret_key import instance_key
+from server.secret_key import InstanceKey
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
             metrics_token=settings.metrics_token,
             stream_heartbeat_seconds=settings.stream_heartbeat_seconds,
             stream_buffer=settings.stream_buffer,
-            secret_key=instance_key(settings.secret_key, settings.data_dir),
+            secret_key=InstanceKey(settings.secret_key, settings.data_dir),
             webhook_retry_seconds=settings.webhook_retry_seconds,
             webhook_first_retry_seconds=settings.webhook_first_retry_seconds,
             webhook_timeout_seconds=settings.webhook_timeout_seconds,

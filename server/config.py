@@ -142,7 +142,7 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             "The instance's secret key (at least 32 characters, e.g. `openssl rand -base64 32`), "
             "from which webhook signing secrets are derived. Set it in production, the same in "
             "every process; changing it changes every webhook's secret. Unset: "
-            "DATA_DIR/secret.key, made on first start."
+            "DATA_DIR/secret.key, made when first needed."
         ),
     ] = None
     webhook_retry_seconds: Annotated[

@@ -3,8 +3,8 @@
 must stay the same — changing it changes every webhook's secret.
 
 Production sets `LEARNWORK_SECRET_KEY`. Without it, the key is `DATA_DIR/secret.key`: 32 random
-bytes made on first start, readable by the server's user only. That is enough for one machine;
-processes on several machines need the setting.
+bytes made the first time a webhook secret is needed, readable by the server's user only. That
+is enough for one machine; processes on several machines need the setting.
 """
 
 from __future__ import annotations
@@ -22,11 +22,18 @@ class SecretKeyError(RuntimeError):
     """The key file exists but cannot be the key."""
 
 
-def instance_key(configured: str | None, data_dir: str) -> bytes:
-    """The configured key, else the key file's (made if there is none)."""
-    if configured:
-        return configured.encode()
-    return _key_file(Path(data_dir).expanduser() / FILE_NAME)
+class InstanceKey:
+    """The configured key, else the key file's — read (or made) when first asked for, so that
+    a process that never signs anything writes no file."""
+
+    def __init__(self, configured: str | None, data_dir: str) -> None:
+        self._key = configured.encode() if configured else None
+        self._path = Path(data_dir).expanduser() / FILE_NAME
+
+    def __call__(self) -> bytes:
+        if self._key is None:
+            self._key = _key_file(self._path)
+        return self._key
 
 
 def _key_file(path: Path) -> bytes:

@@ -31,7 +31,6 @@ def test_a_projections_worker_serves_reads_for_api_only_processes(
         "LEARNWORK_PORT": "0",
         "LEARNWORK_PROJECTIONS": "false",
         "LEARNWORK_READ_WAIT_SECONDS": "3",
-        "LEARNWORK_DATA_DIR": str(tmp_path / "data"),  # its secret key, not the checkout's
     }
     with learnwork("serve", env=env, log=tmp_path / "serve.log", ready=SERVER_READY) as base:
         account = {"handle": "ada", "display_name": "Ada", "password": "correct horse 1"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -12,6 +13,10 @@ from server.projections.home_cache import HomeFeedCache
 from server.projections.profile_cache import ProfileCache
 from server.projections.runner import ProjectionRunner
 from server.projections.search_cache import SearchCache
+
+
+def _no_secret_key() -> bytes:
+    raise RuntimeError("the app factory gives the API the instance's secret key")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +37,9 @@ class ApiOptions:
     """Quiet seconds after which an event stream sends a comment to keep proxies from closing it."""
     stream_buffer: int = 10_000
     """Events an event stream's consumer may fall behind before it is told so and disconnected."""
-    secret_key: bytes = b""
-    """The instance's secret key, from which webhook secrets are derived (the app factory sets
-    it; nothing is signed with an empty one)."""
+    secret_key: Callable[[], bytes] = _no_secret_key
+    """The instance's secret key, from which webhook secrets are derived (the app factory gives
+    it; server/secret_key.py)."""
     webhook_retry_seconds: float = 3 * 24 * 3600.0
     """How long a delivery is retried before it fails for good."""
     webhook_first_retry_seconds: float = 5.0

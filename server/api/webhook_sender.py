@@ -185,7 +185,7 @@ class WebhookSender:
         return self._options.webhook_allow_private_addresses
 
     def _keys(self, delivery: Claimed, now: datetime) -> list[bytes]:
-        key = self._options.secret_key
+        key = self._options.secret_key()
         keys = [webhook_signing.endpoint_key(key, delivery.endpoint_id, delivery.secret_salt)]
         rotated = delivery.rotated_at
         if (

@@ -351,5 +351,5 @@ async def _reachable(call: Call, url: str) -> None:
 
 
 def _secret(call: Call, endpoint_id: str, salt: str) -> str:
-    key = call.request.app[OPTIONS].secret_key
+    key = call.request.app[OPTIONS].secret_key()
     return secret_text(endpoint_key(key, endpoint_id, salt))

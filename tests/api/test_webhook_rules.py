@@ -15,7 +15,7 @@ from standardwebhooks import Webhook, WebhookVerificationError
 
 from server.api import outbound, webhook_schedule, webhook_signing
 from server.api.webhook_schedule import MAX_DELAY, outcome, retry_after, retry_delay
-from server.secret_key import KEY_BYTES, SecretKeyError, instance_key
+from server.secret_key import KEY_BYTES, InstanceKey, SecretKeyError
 
 ENDPOINT = "00000000-0000-4000-8000-0000000000e1"
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -66,19 +66,23 @@ def test_secrets_differ_by_endpoint_salt_and_instance_key() -> None:
 
 
 def test_the_instance_key_file_is_made_once_readable_by_its_owner_only(tmp_path: Path) -> None:
-    key = instance_key(None, str(tmp_path / "data"))
-    path = tmp_path / "data" / "secret.key"
-    assert len(key) == KEY_BYTES and path.read_bytes() == key
+    folder = tmp_path / "data"
+    key = InstanceKey(None, str(folder))
+    assert not folder.exists()  # nothing is written until the key is needed
+    made = key()
+    path = folder / "secret.key"
+    assert len(made) == KEY_BYTES and path.read_bytes() == made and key() == made
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert instance_key(None, str(tmp_path / "data")) == key
-    assert os.listdir(tmp_path / "data") == ["secret.key"]
-    assert instance_key("x" * 40, str(tmp_path / "data")) == b"x" * 40
+    assert InstanceKey(None, str(folder))() == made
+    assert os.listdir(folder) == ["secret.key"]
+    assert InstanceKey("x" * 40, str(tmp_path / "elsewhere"))() == b"x" * 40
+    assert not (tmp_path / "elsewhere").exists()
 
 
-def test_a_key_file_of_the_wrong_size_stops_the_server(tmp_path: Path) -> None:
+def test_a_key_file_of_the_wrong_size_is_refused(tmp_path: Path) -> None:
     (tmp_path / "secret.key").write_bytes(b"short")
     with pytest.raises(SecretKeyError, match="5 bytes"):
-        instance_key(None, str(tmp_path))
+        InstanceKey(None, str(tmp_path))()
 
 
 @pytest.mark.parametrize(
