@@ -12,6 +12,7 @@ from server.api import health, metrics, v1
 from server.api.keys import (
     COMMANDS,
     HOME_FEEDS,
+    OPTIONS,
     PROFILES,
     RUNNER,
     SEARCHES,
@@ -20,6 +21,8 @@ from server.api.keys import (
 )
 from server.api.problems import problem_middleware
 from server.api.stream_hub import STREAM_HUB, StreamHub
+from server.api.webhook_enqueuer import WebhookEnqueuer
+from server.api.webhook_sender import WEBHOOK_SENDER, WebhookSender
 from server.commands.context import Commands
 from server.config import Settings
 from server.db import connect
@@ -32,6 +35,7 @@ from server.projections.home_cache import HomeFeedCache
 from server.projections.profile_cache import ProfileCache
 from server.projections.runner import ProjectionRunner
 from server.projections.search_cache import SearchCache
+from server.secret_key import InstanceKey
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,13 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
             metrics_token=settings.metrics_token,
             stream_heartbeat_seconds=settings.stream_heartbeat_seconds,
             stream_buffer=settings.stream_buffer,
+            secret_key=InstanceKey(settings.secret_key, settings.data_dir),
+            webhook_retry_seconds=settings.webhook_retry_seconds,
+            webhook_first_retry_seconds=settings.webhook_first_retry_seconds,
+            webhook_timeout_seconds=settings.webhook_timeout_seconds,
+            webhook_concurrency=settings.webhook_concurrency,
+            webhook_log_days=settings.webhook_log_days,
+            webhook_allow_private_addresses=settings.webhook_allow_private_addresses,
         ),
     )
 
@@ -91,7 +102,22 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
         hub = StreamHub(store, runner, settings.base_url, settings.stream_heartbeat_seconds)
         await hub.start()
         app[STREAM_HUB] = hub
+        sender = WebhookSender(app[COMMANDS], app[OPTIONS])
+        sender.start()
+        app[WEBHOOK_SENDER] = sender
+        enqueuer = WebhookEnqueuer(
+            store,
+            runner,
+            database_url,
+            source=settings.base_url,
+            retry_seconds=settings.webhook_retry_seconds,
+            log_days=settings.webhook_log_days,
+            enqueued=sender.wake,
+        )
+        enqueuer.start()
         yield
+        await enqueuer.close()
+        await sender.close()
         await hub.close()
         await searches.close()
         await profiles.close()

@@ -136,6 +136,56 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             "/metrics is open to anyone who reaches it; block it at the proxy, or set this."
         ),
     ] = None
+    secret_key: Annotated[
+        Annotated[str, msgspec.Meta(min_length=32, max_length=1000)] | None,
+        _doc(
+            "The instance's secret key (at least 32 characters, e.g. `openssl rand -base64 32`), "
+            "from which webhook signing secrets are derived. Set it in production, the same in "
+            "every process; changing it changes every webhook's secret. Unset: "
+            "DATA_DIR/secret.key, made when first needed."
+        ),
+    ] = None
+    webhook_retry_seconds: Annotated[
+        float,
+        _doc(
+            "How long a webhook delivery is retried before it fails for good (default 3 days). "
+            "An endpoint whose deliveries all failed for that long is disabled."
+        ),
+        msgspec.Meta(gt=0),
+    ] = 3 * 24 * 3600.0
+    webhook_first_retry_seconds: Annotated[
+        float,
+        _doc(
+            "Wait before a failed webhook delivery's first retry; each retry waits twice as long."
+        ),
+        msgspec.Meta(gt=0),
+    ] = 5.0
+    webhook_timeout_seconds: Annotated[
+        float,
+        _doc("How long a webhook endpoint has to answer a delivery."),
+        msgspec.Meta(gt=0, le=300),
+    ] = 10.0
+    webhook_concurrency: Annotated[
+        int,
+        _doc("Webhook deliveries each server process sends at once."),
+        msgspec.Meta(ge=1, le=1000),
+    ] = 16
+    webhook_log_days: Annotated[
+        int,
+        _doc(
+            "Days a webhook delivery and its attempts stay in the delivery log after its retry "
+            "window ends."
+        ),
+        msgspec.Meta(ge=1, le=3650),
+    ] = 30
+    webhook_allow_private_addresses: Annotated[
+        bool,
+        _doc(
+            "Let webhook URLs point at private, loopback and link-local addresses. Off, so that "
+            "webhooks cannot reach into the server's own network; on only for tests and closed "
+            "networks."
+        ),
+    ] = False
 
     @property
     def base_url(self) -> str:

@@ -29,6 +29,8 @@ def test_the_config_file_can_come_from_the_environment(tmp_path) -> None:
         ({"LEARNWORK_PORT": "eighty"}, "LEARNWORK_PORT"),
         ({"LEARNWORK_PORT": "70000"}, "LEARNWORK_PORT"),
         ({"LEARNWORK_APPEND_MAX_BATCH": "0"}, "LEARNWORK_APPEND_MAX_BATCH"),
+        ({"LEARNWORK_SECRET_KEY": "too short"}, "LEARNWORK_SECRET_KEY"),
+        ({"LEARNWORK_WEBHOOK_RETRY_SECONDS": "0"}, "LEARNWORK_WEBHOOK_RETRY_SECONDS"),
     ],
 )
 def test_a_bad_value_names_its_variable(environ, named) -> None:

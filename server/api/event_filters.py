@@ -8,13 +8,14 @@ from dataclasses import dataclass
 
 from server.api.routing import field_problem
 from server.events import RecordedEvent
-from server.events.types import REGISTRY, auth
+from server.events.types import REGISTRY, auth, webhooks
 from server.events.types.members import PasswordSet
 from server.projections.page_cache import named_ids
 from server.projections.runner import tags
 
-NEVER = tags(*auth.TYPES, PasswordSet)
-"""Event types no stream or webhook carries: they hold secrets' hashes or are named after them."""
+NEVER = tags(*auth.TYPES, PasswordSet, *webhooks.TYPES)
+"""Event types no stream or webhook carries: they hold secrets' hashes, are named after them, or
+configure webhooks (their salts make signing secrets)."""
 STREAMED = frozenset(REGISTRY.types) - NEVER
 AREAS = frozenset(t.partition(".")[0] for t in STREAMED)
 """What a type filter may end in `.*` after: `post.*`, `community.*`, …"""
@@ -35,15 +36,15 @@ class EventFilter:
         )
 
 
-def parse_types(text: str | None, field: str = "types") -> frozenset[str]:
+def parse_types(text: str | None, field: str = "types", status: int = 400) -> frozenset[str]:
     """Comma-separated event types, areas as `post.*`, or `*`; none: every type streamed. An
-    unknown one is a 400 naming `field`."""
+    unknown one is a problem with `status` (400 in a query, 422 in a body) naming `field`."""
     if not text:
         return STREAMED
-    return frozenset().union(*(_one_type(p.strip(), field) for p in text.split(",")))
+    return frozenset().union(*(_one_type(p.strip(), field, status) for p in text.split(",")))
 
 
-def _one_type(pattern: str, field: str) -> frozenset[str]:
+def _one_type(pattern: str, field: str, status: int) -> frozenset[str]:
     if pattern == "*":
         return STREAMED
     if pattern.endswith(".*") and pattern[:-2] in AREAS:
@@ -51,6 +52,5 @@ def _one_type(pattern: str, field: str) -> frozenset[str]:
     if pattern in STREAMED:
         return frozenset((pattern,))
     known = ", ".join(sorted(f"{a}.*" for a in AREAS))
-    raise field_problem(
-        400, "Bad Request", field, f"no such event type {pattern!r} (areas: {known})"
-    )
+    title = "Bad Request" if status == 400 else "Unprocessable Content"
+    raise field_problem(status, title, field, f"no such event type {pattern!r} (areas: {known})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -12,6 +13,10 @@ from server.projections.home_cache import HomeFeedCache
 from server.projections.profile_cache import ProfileCache
 from server.projections.runner import ProjectionRunner
 from server.projections.search_cache import SearchCache
+
+
+def _no_secret_key() -> bytes:
+    raise RuntimeError("the app factory gives the API the instance's secret key")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +37,20 @@ class ApiOptions:
     """Quiet seconds after which an event stream sends a comment to keep proxies from closing it."""
     stream_buffer: int = 10_000
     """Events an event stream's consumer may fall behind before it is told so and disconnected."""
+    secret_key: Callable[[], bytes] = _no_secret_key
+    """The instance's secret key, from which webhook secrets are derived (the app factory gives
+    it; server/secret_key.py)."""
+    webhook_retry_seconds: float = 3 * 24 * 3600.0
+    """How long a delivery is retried before it fails for good."""
+    webhook_first_retry_seconds: float = 5.0
+    """Wait before a delivery's first retry; each next one waits about twice as long."""
+    webhook_timeout_seconds: float = 10.0
+    webhook_concurrency: int = 16
+    """Deliveries a process sends at once."""
+    webhook_log_days: int = 30
+    """Days a delivery stays in the delivery log after its retry window ends."""
+    webhook_allow_private_addresses: bool = False
+    """Webhook URLs may point into private networks (tests, closed networks)."""
 
 
 STORE = web.AppKey("store", EventStore)

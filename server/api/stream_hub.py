@@ -22,10 +22,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import msgspec
 from aiohttp import web
 
-from server.api.event_filters import STREAMED, TYPE_PREFIX, EventFilter
+from server.api.cloudevents import envelope
+from server.api.event_filters import STREAMED, EventFilter
 from server.events import RecordedEvent
 from server.events.store import EventStore
 from server.projections.event_visibility import READ_MODELS, Visibility
@@ -227,18 +227,7 @@ class StreamHub:
         return wanting.union(by_type) if by_type else wanting
 
     def _envelope(self, event: RecordedEvent) -> bytes:
-        return msgspec.json.encode(
-            {
-                "specversion": "1.0",
-                "id": str(event.position),
-                "source": self._source,
-                "type": TYPE_PREFIX + event.type,
-                "time": event.recorded_at,
-                "subject": event.stream_id,
-                "datacontenttype": "application/json",
-                "data": event.data,
-            }
-        )
+        return envelope(event, self._source)
 
 
 STREAM_HUB = web.AppKey("stream_hub", StreamHub)

@@ -18,6 +18,7 @@ from server.api import (
     posts,
     search,
     streams,
+    webhooks,
 )
 from server.api.keys import OPTIONS, ApiOptions
 from server.api.openapi import docs_page, document
@@ -36,6 +37,7 @@ MODULES = (
     feeds,
     search,
     streams,
+    webhooks,
 )
 
 

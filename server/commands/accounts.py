@@ -10,7 +10,7 @@ from server.commands.aggregates import APPS, CODES, INVITES, MEMBERS, TOKENS
 from server.commands.context import Commands, new_id
 from server.commands.passwords import hash_password, verify_password
 from server.domain import credentials, members
-from server.domain.common import Actor
+from server.domain.common import Actor, is_id
 from server.domain.errors import Invalid
 from server.domain.members import Member
 from server.events import AppendResult, StreamAppend
@@ -247,6 +247,10 @@ async def register_app(
 
 
 async def load_app(cx: Commands, client_id: str) -> credentials.App:
+    """The app, or one that does not exist: a client id that is no id (a NUL in it, say, which
+    the database refuses) names no app."""
+    if not is_id(client_id):
+        return credentials.initial_app(client_id)
     return (await cx.repo.load(APPS, client_id)).state
 
 

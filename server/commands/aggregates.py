@@ -12,6 +12,7 @@ from server.domain import (
     members,
     paths,
     posts,
+    webhooks,
 )
 
 MEMBERS = Aggregate("member", members.initial, members.evolve)
@@ -25,3 +26,4 @@ ARTEFACTS = Aggregate("artefact", artefacts.initial, artefacts.evolve)
 PATHS = Aggregate("path", paths.initial, paths.evolve)
 ENROLLMENTS = Aggregate("enrollment", enrollments.initial, enrollments.evolve)
 ENDORSEMENTS = Aggregate("endorsement", endorsements.initial, endorsements.evolve)
+WEBHOOKS = Aggregate("webhook", webhooks.initial, webhooks.evolve)

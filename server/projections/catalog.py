@@ -13,6 +13,7 @@ from server.projections.paths import PathsProjection
 from server.projections.posts import PostsProjection
 from server.projections.runner import Projection
 from server.projections.search import SearchProjection
+from server.projections.webhooks import WebhooksProjection
 
 
 def all_projections() -> list[Projection]:
@@ -26,4 +27,5 @@ def all_projections() -> list[Projection]:
         JourneyProjection(),
         SearchProjection(),
         ActivitiesProjection(),
+        WebhooksProjection(),
     ]

@@ -41,7 +41,7 @@ import msgspec
 from server.events import RecordedEvent
 from server.events.registry import Event
 from server.events.store import EventStore
-from server.events.types import auth
+from server.events.types import auth, webhooks
 from server.events.types.communities import CommunityUpdated, SlugClaimed
 from server.events.types.fields import Id
 from server.events.types.members import (
@@ -55,7 +55,7 @@ from server.projections.runner import READ_INTERVAL, Projection, tags
 
 log = logging.getLogger(__name__)
 
-IGNORED = tags(*auth.TYPES, PasswordSet, HandleClaimed, SlugClaimed)
+IGNORED = tags(*auth.TYPES, *webhooks.TYPES, PasswordSet, HandleClaimed, SlugClaimed)
 """Events no cached page shows or depends on: not even read."""
 
 DROP_ALL = tags(MemberSuspended, MemberUnsuspended, ProfileUpdated, CommunityUpdated)

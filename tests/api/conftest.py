@@ -15,11 +15,18 @@ from server.commands import accounts
 from server.config import Settings
 
 Client = TestClient
+SECRET_KEY = "the test instance's secret key, 32+ characters"
+"""Fixed, so that no test writes a key file, and webhook secrets can be derived in tests."""
 
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(sign_ins_per_minute=10_000, writes_per_minute=100_000, read_wait_seconds=5)
+    return Settings(
+        sign_ins_per_minute=10_000,
+        writes_per_minute=100_000,
+        read_wait_seconds=5,
+        secret_key=SECRET_KEY,
+    )
 
 
 @pytest.fixture

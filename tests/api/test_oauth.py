@@ -224,3 +224,13 @@ async def test_unknown_clients_and_grant_types(client: Client) -> None:
         "/oauth/token", data={"grant_type": "implicit", "client_id": app["client_id"]}
     )
     assert (await response.json())["error"] == "unsupported_grant_type"
+
+
+async def test_a_client_id_that_is_no_id_is_an_unknown_client(client: Client) -> None:
+    # Found by the OpenAPI fuzz test: a NUL reached the database, which refused it (a 500).
+    for client_id in ("not-an-id", "app\x00id"):
+        response = await client.post(
+            "/oauth/token", json={"grant_type": "password", "client_id": client_id}
+        )
+        assert response.status == 401, await response.text()
+        assert (await response.json())["error"] == "invalid_client"

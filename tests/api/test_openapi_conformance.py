@@ -60,6 +60,8 @@ def live_server(
         "LEARNWORK_WRITES_PER_MINUTE": "1000000",
         "LEARNWORK_SIGN_INS_PER_MINUTE": "1000000",
         "LEARNWORK_READ_WAIT_SECONDS": "2",
+        "LEARNWORK_DATA_DIR": str(tmp_path_factory.mktemp("data")),  # its secret key
+        "LEARNWORK_WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true",  # a webhook to seed (below)
     }
     log = tmp_path_factory.mktemp("server") / "stderr.log"
     with learnwork("serve", env=env, log=log, ready=SERVER_READY) as base:
@@ -101,6 +103,8 @@ def _seed(base: str) -> dict[str, str]:
         {"kind": "member", "member_id": other["id"], "skill": "sql"},
         token,
     )
+    # Loopback is allowed on this server; nothing listens on port 9, so deliveries stay pending.
+    webhook = _post(base, "/api/v1/webhooks", {"url": "http://127.0.0.1:9/"}, token)
     request = urllib.request.Request(
         f"{base}/api/v1/paths/{path['id']}",
         headers={"Learnwork-Min-Position": str(enrolled["position"])},
@@ -119,6 +123,7 @@ def _seed(base: str) -> dict[str, str]:
         "path_id": path["id"],
         "step_id": step_id,
         "endorsement_id": endorsement["id"],
+        "webhook_id": webhook["id"],
     }
 
 

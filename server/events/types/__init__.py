@@ -16,16 +16,20 @@ from server.events.types import (
     members,
     paths,
     posts,
+    webhooks,
 )
 from server.events.types.members import MemberRegistered
 
-AREAS = (members, auth, communities, posts, artefacts, paths, endorsements)
+AREAS = (members, auth, communities, posts, artefacts, paths, endorsements, webhooks)
 
 UPCASTERS: dict[tuple[str, int], Upcaster] = {}
 
 REGISTRY = EventRegistry([t for area in AREAS for t in area.TYPES], UPCASTERS)
 
-PRIVATE_TYPES = frozenset(t.__struct_config__.tag for t in [*auth.TYPES, members.PasswordSet])
-"""Event types that hold credentials: never streamed to developers nor federated."""
+PRIVATE_TYPES = frozenset(
+    t.__struct_config__.tag for t in [*auth.TYPES, members.PasswordSet, *webhooks.TYPES]
+)
+"""Event types that hold credentials or what guards them (webhooks' secret salts): never
+streamed to developers nor federated."""
 
 __all__ = ["PRIVATE_TYPES", "REGISTRY", "UPCASTERS", "MemberRegistered"]
