@@ -33,7 +33,7 @@ from server.db import CONNECTION_LOST, connect
 from server.events import RecordedEvent
 from server.events.envelope import Page
 from server.events.store import EventStore
-from server.projections.event_visibility import Visibility
+from server.projections.event_visibility import READ_MODELS, Visibility
 from server.projections.members import MembersProjection
 from server.projections.runner import ProjectionRunner
 from server.projections.webhooks import Target, WebhooksProjection, targets
@@ -154,7 +154,7 @@ class WebhookEnqueuer:
             found = await targets(conn)
         if not found:
             return []
-        await self._runner.wait_for(events[-1].position)
+        await self._runner.wait_for(events[-1].position, READ_MODELS)
         async with self._store.pool.acquire() as conn:
             wanted = {t: [e for e in events if self._matches(t, e)] for t in found}
             members = {t.member_id for t, matched in wanted.items() if matched and not t.admin}

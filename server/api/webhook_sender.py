@@ -42,7 +42,7 @@ POLL_SECONDS = 1.0
 PREVIOUS_SECRET_HOURS = 24
 LEASE_MARGIN_SECONDS = 10.0
 """A claim outlasts the request's timeout by this much before another sender may take it."""
-USER_AGENT = "Learnwork-Webhooks/1 (+https://www.standardwebhooks.com)"
+USER_AGENT = "Learnwork-Webhooks/1"
 
 
 class WebhookSender:
