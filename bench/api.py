@@ -109,6 +109,17 @@ async def drive(
     return Result(name, len(latencies), time.perf_counter() - start, latencies, errors)
 
 
+def serving(url: str) -> dict[str, str]:
+    """The environment of `learnwork` processes on database `url`, on a free port, with rate
+    limits far above what a benchmark asks."""
+    return {
+        "LEARNWORK_DATABASE_URL": url,
+        "LEARNWORK_PORT": "0",
+        "LEARNWORK_WRITES_PER_MINUTE": "100000000",
+        "LEARNWORK_SIGN_INS_PER_MINUTE": "100000000",
+    }
+
+
 def start(command: list[str], env: dict[str, str], log: Path, ready: str) -> tuple[Any, str]:
     """A `learnwork` process and the first group of `ready` once its log shows it."""
     with log.open("w") as stderr:
@@ -218,13 +229,8 @@ def run(server_url: str, args: argparse.Namespace) -> None:
     print(f"{args.rounds} rounds of {args.seconds:g} s per measurement")
     for (layout, worker), concurrency in itertools.product(LAYOUTS.items(), args.concurrency):
         asyncio.run(fresh_database(server_url))
-        env = {
-            "LEARNWORK_DATABASE_URL": with_database(server_url, DATABASE),
-            "LEARNWORK_PORT": "0",
-            "LEARNWORK_WRITES_PER_MINUTE": "100000000",
-            "LEARNWORK_SIGN_INS_PER_MINUTE": "100000000",
-            "LEARNWORK_PROJECTIONS": "false" if worker else "true",
-        }
+        env = serving(with_database(server_url, DATABASE))
+        env["LEARNWORK_PROJECTIONS"] = "false" if worker else "true"
         with tempfile.TemporaryDirectory(prefix="learnwork-bench-api-") as folder:
             processes = []
             try:

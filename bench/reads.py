@@ -44,7 +44,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from bench.api import READY, Result, drive, fresh_database, on_postgres, start
+from bench.api import READY, Result, drive, fresh_database, on_postgres, serving, start
 from server.commands import accounts
 from server.commands.context import Commands
 from server.db import with_database
@@ -281,12 +281,7 @@ def run(server_url: str, args: argparse.Namespace) -> None:
     else:
         asyncio.run(fresh_database(server_url, DATABASE))
         url = with_database(server_url, DATABASE)
-    env = {
-        "LEARNWORK_DATABASE_URL": url,
-        "LEARNWORK_PORT": "0",
-        "LEARNWORK_SIGN_INS_PER_MINUTE": "100000000",
-        "LEARNWORK_WRITES_PER_MINUTE": "100000000",
-    }
+    env = serving(url)
     with tempfile.TemporaryDirectory(prefix="learnwork-bench-reads-") as folder:
         if not args.existing:
             build(env, url, args, Path(folder))

@@ -37,7 +37,7 @@ from typing import Any
 
 import asyncpg
 
-from bench.api import READY, fresh_database, on_postgres, start
+from bench.api import READY, fresh_database, on_postgres, serving, start
 from bench.reads import caught_up, seed
 from server.commands import accounts, endorsements, members, posts
 from server.commands.context import Commands
@@ -395,12 +395,7 @@ def run(server_url: str, args: argparse.Namespace) -> None:
     print(f"{os.cpu_count()} cores, Python {platform.python_version()}")
     asyncio.run(fresh_database(server_url, DATABASE))
     url = with_database(server_url, DATABASE)
-    env = {
-        "LEARNWORK_DATABASE_URL": url,
-        "LEARNWORK_PORT": "0",
-        "LEARNWORK_SIGN_INS_PER_MINUTE": "100000000",
-        "LEARNWORK_WRITES_PER_MINUTE": "100000000",
-    }
+    env = serving(url)
     took = seed(env, args)
     print(f"seed: {args.events:,} events in {took:,.0f} s")
     with tempfile.TemporaryDirectory(prefix="learnwork-bench-streams-") as folder:
