@@ -19,7 +19,6 @@ from server.api.keys import (
     STORE,
     ApiOptions,
 )
-from server.api.problems import problem_middleware
 from server.api.stream_hub import STREAM_HUB, StreamHub
 from server.api.webhook_enqueuer import WebhookEnqueuer
 from server.api.webhook_sender import WEBHOOK_SENDER, WebhookSender
@@ -29,7 +28,11 @@ from server.db import connect
 from server.domain.members import RegistrationPolicy
 from server.events.store import EventStore
 from server.events.types import REGISTRY
+from server.federation import routes as federation
+from server.federation import state as federated
+from server.federation.keys import KeyVault
 from server.migrations import migrate
+from server.problems import problem_middleware
 from server.projections.catalog import all_projections
 from server.projections.home_cache import HomeFeedCache
 from server.projections.profile_cache import ProfileCache
@@ -46,6 +49,7 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
     app = web.Application(middlewares=[problem_middleware], client_max_size=MAX_REQUEST_BYTES)
     app.add_routes(health.routes)
     app.add_routes(metrics.routes)
+    instance_key = InstanceKey(settings.secret_key, settings.data_dir)
     v1.setup(
         app,
         ApiOptions(
@@ -56,13 +60,19 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
             metrics_token=settings.metrics_token,
             stream_heartbeat_seconds=settings.stream_heartbeat_seconds,
             stream_buffer=settings.stream_buffer,
-            secret_key=InstanceKey(settings.secret_key, settings.data_dir),
+            secret_key=instance_key,
             webhook_retry_seconds=settings.webhook_retry_seconds,
             webhook_first_retry_seconds=settings.webhook_first_retry_seconds,
             webhook_timeout_seconds=settings.webhook_timeout_seconds,
             webhook_concurrency=settings.webhook_concurrency,
             webhook_log_days=settings.webhook_log_days,
             webhook_allow_private_addresses=settings.webhook_allow_private_addresses,
+        ),
+    )
+    federation.setup(
+        app,
+        federated.FederationOptions(
+            base_url=settings.base_url, open_registrations=settings.registration == "open"
         ),
     )
 
@@ -82,7 +92,8 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
             max_wait=settings.append_max_wait_ms / 1000,
             max_event_bytes=settings.max_event_bytes,
         )
-        app[STORE] = store
+        app[STORE] = app[federated.STORE] = store
+        app[federated.VAULT] = KeyVault(store, instance_key)
         app[COMMANDS] = Commands.over(store, registration=RegistrationPolicy(settings.registration))
         # Even when another process runs the projections, reads wait on their checkpoints.
         projections = all_projections()

@@ -8,15 +8,11 @@ from dataclasses import dataclass
 
 from server.api.routing import field_problem
 from server.events import RecordedEvent
-from server.events.types import REGISTRY, auth, webhooks
-from server.events.types.members import PasswordSet
+from server.events.types import PRIVATE_TYPES, REGISTRY
 from server.projections.page_cache import named_ids
-from server.projections.runner import tags
 
-NEVER = tags(*auth.TYPES, PasswordSet, *webhooks.TYPES)
-"""Event types no stream or webhook carries: they hold secrets' hashes, are named after them, or
-configure webhooks (their salts make signing secrets)."""
-STREAMED = frozenset(REGISTRY.types) - NEVER
+STREAMED = frozenset(REGISTRY.types) - PRIVATE_TYPES
+"""What a stream or webhook may carry: no event that holds a credential or guards one."""
 AREAS = frozenset(t.partition(".")[0] for t in STREAMED)
 """What a type filter may end in `.*` after: `post.*`, `community.*`, …"""
 

@@ -7,8 +7,8 @@ import asyncio
 from aiohttp import web
 
 from server.api.keys import STORE
-from server.api.problems import problem
 from server.db import CONNECTION_LOST
+from server.problems import problem
 
 routes = web.RouteTableDef()
 

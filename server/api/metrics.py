@@ -17,8 +17,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from server.api.keys import OPTIONS, RUNNER, STORE
-from server.api.problems import problem
 from server.events.group_commit import Stats
+from server.problems import problem
 from server.projections.runner import ProjectionStatus
 
 routes = web.RouteTableDef()

@@ -12,12 +12,12 @@ from urllib.parse import urlencode, urlsplit
 import msgspec
 from aiohttp import web
 
-from server.api.problems import problem
 from server.api.routing import Api, Call, RefuseRequest
 from server.commands import accounts
 from server.domain.credentials import parse_scopes
 from server.domain.errors import DomainError
 from server.events.types.fields import Url
+from server.problems import problem
 
 api = Api()
 

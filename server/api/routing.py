@@ -18,13 +18,13 @@ import msgspec
 from aiohttp import web
 
 from server.api.keys import COMMANDS, OPTIONS, RUNNER, ApiOptions
-from server.api.problems import problem
 from server.api.ratelimit import RateLimiter
 from server.commands.accounts import Credential, authenticate
 from server.commands.context import Commands
 from server.domain.common import Actor, is_id
 from server.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from server.events import AppendResult, EventTooLarge, InvalidAppend, WrongExpectedVersion
+from server.problems import problem
 from server.projections.pagination import BadCursor
 
 MIN_POSITION = "Learnwork-Min-Position"

@@ -41,21 +41,20 @@ import msgspec
 from server.events import RecordedEvent
 from server.events.registry import Event
 from server.events.store import EventStore
-from server.events.types import auth, webhooks
+from server.events.types import PRIVATE_TYPES
 from server.events.types.communities import CommunityUpdated, SlugClaimed
 from server.events.types.fields import Id
 from server.events.types.members import (
     HandleClaimed,
     MemberSuspended,
     MemberUnsuspended,
-    PasswordSet,
     ProfileUpdated,
 )
 from server.projections.runner import READ_INTERVAL, Projection, tags
 
 log = logging.getLogger(__name__)
 
-IGNORED = tags(*auth.TYPES, *webhooks.TYPES, PasswordSet, HandleClaimed, SlugClaimed)
+IGNORED = PRIVATE_TYPES | tags(HandleClaimed, SlugClaimed)
 """Events no cached page shows or depends on: not even read."""
 
 DROP_ALL = tags(MemberSuspended, MemberUnsuspended, ProfileUpdated, CommunityUpdated)

@@ -308,6 +308,20 @@ async def list_community_posts(
     return page(rows, limit, _post, _position)
 
 
+async def count_public_posts(
+    conn: asyncpg.Connection, *, author_id: str | None = None, community_id: str | None = None
+) -> int:
+    """Posts and replies anyone may read (no tombstones), by `author_id` or in `community_id`."""
+    return await conn.fetchval(
+        f"SELECT count(*) {_FROM} WHERE p.status = 'published'"
+        " AND ($2::uuid IS NULL OR p.author_id = $2) AND ($3::uuid IS NULL OR p.community_id = $3)"
+        f" AND {_READABLE}",
+        None,
+        author_id,
+        community_id,
+    )
+
+
 async def list_member_posts(
     conn: asyncpg.Connection, member_id: str, viewer: str | None, cursor: str | None, limit: int
 ) -> Page[PostView]:

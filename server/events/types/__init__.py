@@ -13,6 +13,7 @@ from server.events.types import (
     auth,
     communities,
     endorsements,
+    federation,
     members,
     paths,
     posts,
@@ -20,16 +21,27 @@ from server.events.types import (
 )
 from server.events.types.members import MemberRegistered
 
-AREAS = (members, auth, communities, posts, artefacts, paths, endorsements, webhooks)
+AREAS = (
+    members,
+    auth,
+    communities,
+    posts,
+    artefacts,
+    paths,
+    endorsements,
+    webhooks,
+    federation,
+)
 
 UPCASTERS: dict[tuple[str, int], Upcaster] = {}
 
 REGISTRY = EventRegistry([t for area in AREAS for t in area.TYPES], UPCASTERS)
 
 PRIVATE_TYPES = frozenset(
-    t.__struct_config__.tag for t in [*auth.TYPES, members.PasswordSet, *webhooks.TYPES]
+    t.__struct_config__.tag
+    for t in [*auth.TYPES, members.PasswordSet, *webhooks.TYPES, *federation.TYPES]
 )
-"""Event types that hold credentials or what guards them (webhooks' secret salts): never
-streamed to developers nor federated."""
+"""Event types that hold credentials or what guards them (webhooks' secret salts, actors' sealed
+private keys): never streamed to developers nor federated."""
 
 __all__ = ["PRIVATE_TYPES", "REGISTRY", "UPCASTERS", "MemberRegistered"]

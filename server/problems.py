@@ -1,4 +1,5 @@
-"""RFC 9457 problem details: every error the API returns is `application/problem+json`."""
+"""RFC 9457 problem details: every error the server returns — API and federation — is
+`application/problem+json`."""
 
 from __future__ import annotations
 

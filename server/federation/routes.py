@@ -1,0 +1,153 @@
+"""Federation's HTTP surface: discovery, and each actor's document and collections, answered as
+ActivityStreams JSON-LD or, to a browser, as a page (server/federation/negotiation.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from server.domain.common import is_id
+from server.federation import actors, discovery
+from server.federation.keys import INSTANCE
+from server.federation.negotiation import ACTIVITY_JSON, wants_html
+from server.federation.state import OPTIONS, STORE, VAULT, FederationOptions
+from server.federation.urls import PREFIX, Urls
+from server.problems import problem
+from server.projections.communities import CommunityView, get_community
+from server.projections.members import MemberView, get_member
+from server.projections.posts import count_public_posts
+
+routes = web.RouteTableDef()
+
+VARY = {"Vary": "Accept"}
+"""The same URL answers a document or a page: caches must keep them apart."""
+
+
+def setup(app: web.Application, options: FederationOptions) -> None:
+    """Mount federation on `app`; STORE and VAULT are set by the app factory once opened."""
+    app[OPTIONS] = options
+    discovery.setup(app)
+    app.add_routes(routes)
+
+
+def _document(request: web.Request, document: dict[str, Any]) -> web.Response:
+    if wants_html(request.headers.get("Accept")):
+        return web.Response(text=actors.page(document), content_type="text/html", headers=VARY)
+    return web.Response(
+        body=msgspec.json.encode(document), content_type=ACTIVITY_JSON, headers=VARY
+    )
+
+
+async def _member(request: web.Request) -> MemberView | None:
+    member_id = request.match_info["id"]
+    if not is_id(member_id):
+        return None
+    async with request.app[STORE].pool.acquire() as conn:
+        return await get_member(conn, member_id)
+
+
+async def _community(request: web.Request) -> CommunityView | None:
+    """A public community: a members-only one is not presented to other servers."""
+    community_id = request.match_info["id"]
+    if not is_id(community_id):
+        return None
+    async with request.app[STORE].pool.acquire() as conn:
+        return await get_community(conn, community_id, None)
+
+
+def _not_found(what: str) -> web.Response:
+    return problem(404, "Not Found", f"no such {what}")
+
+
+@routes.get(PREFIX + "/members/{id}")
+async def member_actor(request: web.Request) -> web.Response:
+    member = await _member(request)
+    if member is None:
+        return _not_found("member")
+    keys = await request.app[VAULT].keys(member.id)
+    urls = Urls(request.app[OPTIONS].base_url)
+    return _document(request, actors.person(urls, member, keys.rsa_public_pem))
+
+
+@routes.get(PREFIX + "/communities/{id}")
+async def community_actor(request: web.Request) -> web.Response:
+    community = await _community(request)
+    if community is None:
+        return _not_found("community")
+    keys = await request.app[VAULT].keys(community.id)
+    urls = Urls(request.app[OPTIONS].base_url)
+    return _document(request, actors.group(urls, community, keys.rsa_public_pem))
+
+
+@routes.get(PREFIX + "/instance")
+async def instance_actor(request: web.Request) -> web.Response:
+    keys = await request.app[VAULT].keys(INSTANCE)
+    urls = Urls(request.app[OPTIONS].base_url)
+    return _document(request, actors.application(urls, keys.rsa_public_pem))
+
+
+def _collection(collection_id: str, total: int) -> web.Response:
+    """An actor's collection as an `OrderedCollection` with its size (items are not listed)."""
+    body = {
+        "@context": actors.CONTEXT[0],
+        "id": collection_id,
+        "type": "OrderedCollection",
+        "totalItems": total,
+    }
+    return web.Response(body=msgspec.json.encode(body), content_type=ACTIVITY_JSON)
+
+
+@routes.get(PREFIX + "/members/{id}/followers")
+async def member_followers(request: web.Request) -> web.Response:
+    member = await _member(request)
+    if member is None:
+        return _not_found("member")
+    actor = Urls(request.app[OPTIONS].base_url).member(member.id)
+    return _collection(actor.followers, member.followers_count)
+
+
+@routes.get(PREFIX + "/members/{id}/following")
+async def member_following(request: web.Request) -> web.Response:
+    member = await _member(request)
+    if member is None:
+        return _not_found("member")
+    actor = Urls(request.app[OPTIONS].base_url).member(member.id)
+    return _collection(actor.following, member.following_count)
+
+
+@routes.get(PREFIX + "/communities/{id}/followers")
+async def community_followers(request: web.Request) -> web.Response:
+    """A community's followers are its members: what it announces reaches them."""
+    community = await _community(request)
+    if community is None:
+        return _not_found("community")
+    actor = Urls(request.app[OPTIONS].base_url).community(community.id)
+    return _collection(actor.followers, community.members_count)
+
+
+@routes.get(PREFIX + "/members/{id}/outbox")
+async def member_outbox(request: web.Request) -> web.Response:
+    member = await _member(request)
+    if member is None:
+        return _not_found("member")
+    async with request.app[STORE].pool.acquire() as conn:
+        total = await count_public_posts(conn, author_id=member.id)
+    return _collection(Urls(request.app[OPTIONS].base_url).member(member.id).outbox, total)
+
+
+@routes.get(PREFIX + "/communities/{id}/outbox")
+async def community_outbox(request: web.Request) -> web.Response:
+    community = await _community(request)
+    if community is None:
+        return _not_found("community")
+    async with request.app[STORE].pool.acquire() as conn:
+        total = await count_public_posts(conn, community_id=community.id)
+    return _collection(Urls(request.app[OPTIONS].base_url).community(community.id).outbox, total)
+
+
+@routes.get(PREFIX + "/instance/outbox")
+async def instance_outbox(request: web.Request) -> web.Response:
+    """The instance actor publishes nothing."""
+    return _collection(Urls(request.app[OPTIONS].base_url).instance.outbox, 0)

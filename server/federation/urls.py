@@ -1,0 +1,59 @@
+"""Where each actor lives: ids that never change (members and communities by their id, not
+by handle or slug, which can be claimed again), and the URLs of its collections and keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+PREFIX = "/ap"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    id: str
+
+    @property
+    def inbox(self) -> str:
+        return f"{self.id}/inbox"
+
+    @property
+    def outbox(self) -> str:
+        return f"{self.id}/outbox"
+
+    @property
+    def followers(self) -> str:
+        return f"{self.id}/followers"
+
+    @property
+    def following(self) -> str:
+        return f"{self.id}/following"
+
+    @property
+    def main_key(self) -> str:
+        """The RSA key's id (HTTP signatures)."""
+        return f"{self.id}#main-key"
+
+
+@dataclass(frozen=True, slots=True)
+class Urls:
+    base: str
+
+    @property
+    def host(self) -> str:
+        """The instance's host as `acct:` URIs name it (with the port, if not the default)."""
+        return urlsplit(self.base).netloc.lower()
+
+    def member(self, member_id: str) -> Actor:
+        return Actor(f"{self.base}{PREFIX}/members/{member_id}")
+
+    def community(self, community_id: str) -> Actor:
+        return Actor(f"{self.base}{PREFIX}/communities/{community_id}")
+
+    @property
+    def instance(self) -> Actor:
+        return Actor(f"{self.base}{PREFIX}/instance")
+
+    @property
+    def shared_inbox(self) -> str:
+        return f"{self.base}{PREFIX}/inbox"
