@@ -6,7 +6,7 @@ An endpoint belongs to the token that registered it (with the `stream` scope): a
 even the same member's, is answered 404. The signing secret is shown once, when the endpoint
 is registered and when it is rotated; it is derived again whenever a delivery is signed, never
 stored. A URL must be http(s) and resolve only to addresses the server may reach
-(server/api/outbound.py) — refused with 422 naming `url`, before anything is written.
+(server/outbound.py) — refused with 422 naming `url`, before anything is written.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import msgspec
 from server.api import webhook_queue
 from server.api.event_filters import parse_types
 from server.api.keys import OPTIONS
-from server.api.outbound import Unreachable, check_host
 from server.api.routing import Api, Call, Written, field_problem, written
 from server.api.webhook_queue import DeliveryDetail, DeliveryView
 from server.api.webhook_sender import WEBHOOK_SENDER
@@ -27,6 +26,7 @@ from server.api.webhook_signing import endpoint_key, secret_text
 from server.commands import webhooks
 from server.domain.webhooks import MAX_DESCRIPTION, MAX_URL, Settings, check_url
 from server.events.types.fields import Id
+from server.outbound import Unreachable, check_host
 from server.projections import webhooks as webhooks_read
 from server.projections.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from server.projections.webhooks import EndpointView

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from server.api import outbound, webhook_schedule, webhook_signing
+from server import outbound
+from server.api import webhook_schedule, webhook_signing
 from server.api.webhook_schedule import MAX_DELAY, outcome, retry_after, retry_delay
 from server.secret_key import KEY_BYTES, InstanceKey, SecretKeyError
 

@@ -1,9 +1,10 @@
-"""Which addresses the server may send webhook deliveries to (against server-side request
-forgery: a URL that makes the server call into its own network — loopback, a private network,
-a cloud metadata address).
+"""Which addresses the server may send requests to — webhook deliveries, and federation's
+fetches and deliveries — against server-side request forgery: a URL that makes the server call
+into its own network (loopback, a private network, a cloud metadata address).
 
-Only global unicast addresses may be reached, unless the instance allows private ones
-(`webhook_allow_private_addresses`, for tests and closed networks). IPv6 forms that embed an
+Only global unicast addresses may be reached, unless the instance allows private ones (for
+tests and closed networks; each kind of request has its setting, such as
+`webhook_allow_private_addresses`). IPv6 forms that embed an
 IPv4 address (mapped `::ffff:a.b.c.d`, 6to4 `2002::/16`, NAT64 `64:ff9b::/96`) are judged by
 the IPv4 address they lead to.
 
