@@ -148,11 +148,15 @@ def decode_base64(text: str, what: str) -> bytes:
         raise SignatureRejected(Reason.MALFORMED, f"{what} is not base64") from None
 
 
+def is_rsa(key: SigningKey | VerifyingKey) -> bool:
+    return isinstance(key, RSAPrivateKey | RSAPublicKey)
+
+
 def key_algorithm(key: SigningKey | VerifyingKey) -> str:
     """The RFC 9421 algorithm name a key signs with: RSA keys sign RSASSA-PKCS1-v1_5 with
     SHA-256 (what Mastodon and every fediverse server expect of `publicKeyPem` RSA keys),
     Ed25519 keys sign Ed25519."""
-    if isinstance(key, RSAPrivateKey | RSAPublicKey):
+    if is_rsa(key):
         return "rsa-v1_5-sha256"
     if isinstance(key, Ed25519PrivateKey | Ed25519PublicKey):
         return "ed25519"
