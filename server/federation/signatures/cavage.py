@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from server.federation.signatures.common import (
@@ -38,6 +38,7 @@ from server.federation.signatures.common import (
     decode_base64,
     field_values,
     from_timestamp,
+    http_date,
     is_rsa,
     path_and_query,
     resolve_first,
@@ -270,16 +271,6 @@ def _check_time(
     if CREATED in parameters.headers and parameters.created:
         created = from_timestamp(float(parameters.created))
     elif "date" in parameters.headers and "date" in fields:
-        created = _http_date(fields["date"])
+        created = http_date(fields["date"])
     expires = from_timestamp(float(parameters.expires)) if parameters.expires else None
     check_window(created, expires, now, max_skew)
-
-
-def _http_date(value: str) -> datetime:
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        raise SignatureRejected(Reason.MALFORMED, f"Date {value!r} is not an HTTP date") from None
-    if parsed.tzinfo is None:
-        raise SignatureRejected(Reason.MALFORMED, f"Date {value!r} has no zone")
-    return parsed

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -187,16 +188,28 @@ def signature_matches(public_key: VerifyingKey, signature: bytes, message: bytes
 def check_window(
     created: datetime | None, expires: datetime | None, now: datetime, max_skew: timedelta
 ) -> None:
-    """Refuse a signature created (or dated) more than `max_skew` away from `now`, or whose
-    `expires` is more than `max_skew` past: the skew allows for the two clocks differing, as
-    Mastodon allows its margin past `expires` too."""
+    """Refuse a signature created (or dated) more than `max_skew` away from `now` either way,
+    or one whose `expires` has passed. `expires` is the signer's own limit and is taken as it
+    is: given any slack, it could never take effect inside the window of `created`."""
     if created is not None and abs(now - created) > max_skew:
         raise SignatureRejected(
             Reason.OUTSIDE_WINDOW,
             f"signature made at {created.isoformat()}, more than {max_skew} from now",
         )
-    if expires is not None and now > expires + max_skew:
+    if expires is not None and now > expires:
         raise SignatureRejected(Reason.EXPIRED, f"signature expired at {expires.isoformat()}")
+
+
+def http_date(value: str) -> datetime:
+    """An HTTP `Date` value (IMF-fixdate, or the obsolete forms RFC 9110 §5.6.7 still reads)
+    as an aware datetime, or MALFORMED."""
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        raise SignatureRejected(Reason.MALFORMED, f"Date {value!r} is not an HTTP date") from None
+    if parsed.tzinfo is None:
+        raise SignatureRejected(Reason.MALFORMED, f"Date {value!r} has no zone")
+    return parsed
 
 
 def from_timestamp(value: float) -> datetime:
