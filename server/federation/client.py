@@ -1,9 +1,9 @@
 """Signed requests to other servers, each as one of our actors (the instance actor for fetches
 made for the instance itself).
 
-- Every request is signed. A server is first asked with an RFC 9421 signature; one that
-  answers 400 or 401 is asked again at once with a draft-cavage-12 signature, and whichever
-  worked is remembered for that host, so later requests knock once ("double-knocking").
+- Every request is signed, double-knocking as server/federation/signatures/schemes.py sets out:
+  RFC 9421 first, draft-cavage-12 at once after a 400 or 401, and whichever a host accepted is
+  remembered for it (per process), so later requests knock once.
 - Only public addresses are reached (server/outbound.py), unless the instance allows private
   ones; redirects are not followed (an actor's id is where its document is).
 - What comes back is refused when it is larger than `max_bytes`, nested deeper than
@@ -22,8 +22,14 @@ import msgspec
 
 from server.federation.keys import KeyVault
 from server.federation.negotiation import ACTIVITY_JSON, AS_PROFILE, LD_JSON
-from server.federation.signatures import cavage, rfc9421
 from server.federation.signatures.common import Scheme
+from server.federation.signatures.schemes import (
+    HostScheme,
+    first_scheme,
+    learn,
+    retry_with,
+    sign_request,
+)
 from server.outbound import REFUSED, GuardedResolver, allowed, literal
 
 ACCEPT = f'{ACTIVITY_JSON}, {LD_JSON}; profile="{AS_PROFILE}"'
@@ -51,12 +57,13 @@ class SignedClient:
         self._allow_private = allow_private
         self._timeout = timeout
         self._max_bytes = max_bytes
-        self._schemes: OrderedDict[str, Scheme] = OrderedDict()
+        self._schemes: OrderedDict[str, HostScheme] = OrderedDict()
         self._session: aiohttp.ClientSession | None = None
 
     def scheme_for(self, url: str) -> Scheme | None:
-        """The signature scheme remembered for `url`'s host (None: not asked yet)."""
-        return self._schemes.get(urlsplit(url).netloc.lower())
+        """The signature scheme remembered for `url`'s host (None: not learnt yet)."""
+        remembered = self._schemes.get(urlsplit(url).netloc.lower())
+        return None if remembered is None else remembered.scheme
 
     async def start(self) -> None:
         self._session = aiohttp.ClientSession(
@@ -93,18 +100,18 @@ class SignedClient:
         self, method: str, url: str, body: bytes | None, actor: str, key_id: str
     ) -> tuple[int, bytes]:
         host = urlsplit(url).netloc.lower()
-        known = self._schemes.get(host)
-        first = known or Scheme.RFC9421
-        status, answer = await self._send(method, url, body, actor, key_id, first)
-        if known is None and status in (400, 401):
-            first = Scheme.CAVAGE
-            status, answer = await self._send(method, url, body, actor, key_id, first)
-        if status < 400:
-            self._schemes[host] = first
-            self._schemes.move_to_end(host)
-            if len(self._schemes) > SCHEMES_KEPT:
-                self._schemes.popitem(last=False)
-        return status, answer
+        scheme = first_scheme(self._schemes.get(host), datetime.now(UTC))
+        while True:
+            status, answer = await self._send(method, url, body, actor, key_id, scheme)
+            if (learnt := learn(scheme, status, datetime.now(UTC))) is not None:
+                self._schemes[host] = learnt
+                self._schemes.move_to_end(host)
+                if len(self._schemes) > SCHEMES_KEPT:
+                    self._schemes.popitem(last=False)
+            again = retry_with(scheme, status)
+            if again is None:
+                return status, answer
+            scheme = again
 
     async def _send(
         self,
@@ -126,10 +133,10 @@ class SignedClient:
         headers = {"Accept": ACCEPT}
         if body is not None:
             headers["Content-Type"] = ACTIVITY_JSON
-        sign = rfc9421.sign_request if scheme is Scheme.RFC9421 else cavage.sign_request
-        signed = sign(
-            method, url, headers, body, private_key=keys.rsa, key_id=key_id, now=datetime.now(UTC)
-        )
+        signed = sign_request(
+            scheme, method, url, headers, body,
+            private_key=keys.rsa, key_id=key_id, now=datetime.now(UTC),
+        )  # fmt: skip
         try:
             async with self._session.request(
                 method, url, data=body, headers=signed, allow_redirects=False
