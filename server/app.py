@@ -30,7 +30,10 @@ from server.events.store import EventStore
 from server.events.types import REGISTRY
 from server.federation import routes as federation
 from server.federation import state as federated
+from server.federation.client import SignedClient
 from server.federation.keys import KeyVault
+from server.federation.remote_keys import RemoteKeys
+from server.federation.urls import Urls
 from server.migrations import migrate
 from server.problems import problem_middleware
 from server.projections.catalog import all_projections
@@ -72,7 +75,10 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
     federation.setup(
         app,
         federated.FederationOptions(
-            base_url=settings.base_url, open_registrations=settings.registration == "open"
+            base_url=settings.base_url,
+            open_registrations=settings.registration == "open",
+            authorized_fetch=settings.federation_authorized_fetch,
+            allow_private_addresses=settings.federation_allow_private_addresses,
         ),
     )
 
@@ -93,7 +99,13 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
             max_event_bytes=settings.max_event_bytes,
         )
         app[STORE] = app[federated.STORE] = store
-        app[federated.VAULT] = KeyVault(store, instance_key)
+        vault = app[federated.VAULT] = KeyVault(store, instance_key)
+        client = app[federated.CLIENT] = SignedClient(
+            vault, allow_private=settings.federation_allow_private_addresses
+        )
+        await client.start()
+        instance_key_id = Urls(settings.base_url).instance.main_key
+        app[federated.REMOTE_KEYS] = RemoteKeys(client, instance_key_id)
         app[COMMANDS] = Commands.over(store, registration=RegistrationPolicy(settings.registration))
         # Even when another process runs the projections, reads wait on their checkpoints.
         projections = all_projections()
@@ -134,6 +146,7 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
         await profiles.close()
         await home_feeds.close()
         await runner.close()
+        await client.close()
         await store.close()
 
     app.cleanup_ctx.append(event_store)

@@ -186,6 +186,22 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             "networks."
         ),
     ] = False
+    federation_authorized_fetch: Annotated[
+        bool,
+        _doc(
+            "Answer other servers' requests for actors and their collections only when signed "
+            '("authorized fetch"), as Mastodon\'s secure mode does. Browsers still get the '
+            "pages; WebFinger, NodeInfo and the instance actor stay open."
+        ),
+    ] = False
+    federation_allow_private_addresses: Annotated[
+        bool,
+        _doc(
+            "Let federation fetch from and deliver to private, loopback and link-local "
+            "addresses. Off, so that no remote document can make the server reach into its own "
+            "network; on only for tests and closed networks."
+        ),
+    ] = False
 
     @property
     def base_url(self) -> str:

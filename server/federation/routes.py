@@ -3,6 +3,7 @@ ActivityStreams JSON-LD or, to a browser, as a page (server/federation/negotiati
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -12,7 +13,9 @@ from server.domain.common import is_id
 from server.federation import actors, discovery
 from server.federation.keys import INSTANCE
 from server.federation.negotiation import ACTIVITY_JSON, wants_html
-from server.federation.state import OPTIONS, STORE, VAULT, FederationOptions
+from server.federation.signatures.common import SignatureRejected
+from server.federation.signatures.schemes import verify_request
+from server.federation.state import OPTIONS, REMOTE_KEYS, STORE, VAULT, FederationOptions
 from server.federation.urls import PREFIX, Urls
 from server.problems import problem
 from server.projections.communities import CommunityView, get_community
@@ -30,6 +33,22 @@ def setup(app: web.Application, options: FederationOptions) -> None:
     app[OPTIONS] = options
     discovery.setup(app)
     app.add_routes(routes)
+
+
+async def _refused(request: web.Request) -> web.Response | None:
+    """With authorized fetch on, a 401 for a request that is not signed by a key that can be
+    found and verifies (server/federation/signatures/); a browser, which cannot sign, still
+    gets the page."""
+    options = request.app[OPTIONS]
+    if not options.authorized_fetch or wants_html(request.headers.get("Accept")):
+        return None
+    target = options.base_url + request.path_qs  # as the signer saw it, not behind a proxy
+    try:
+        await verify_request(request.method, target, request.headers, b"",
+                             keys=request.app[REMOTE_KEYS], now=datetime.now(UTC))  # fmt: skip
+    except SignatureRejected as refused:
+        return problem(401, "Unauthorized", refused.message, reason=str(refused.reason))
+    return None
 
 
 def _document(request: web.Request, document: dict[str, Any]) -> web.Response:
@@ -63,6 +82,8 @@ def _not_found(what: str) -> web.Response:
 
 @routes.get(PREFIX + "/members/{id}")
 async def member_actor(request: web.Request) -> web.Response:
+    if (refused := await _refused(request)) is not None:
+        return refused
     member = await _member(request)
     if member is None:
         return _not_found("member")
@@ -73,6 +94,8 @@ async def member_actor(request: web.Request) -> web.Response:
 
 @routes.get(PREFIX + "/communities/{id}")
 async def community_actor(request: web.Request) -> web.Response:
+    if (refused := await _refused(request)) is not None:
+        return refused
     community = await _community(request)
     if community is None:
         return _not_found("community")
@@ -101,6 +124,8 @@ def _collection(collection_id: str, total: int) -> web.Response:
 
 @routes.get(PREFIX + "/members/{id}/followers")
 async def member_followers(request: web.Request) -> web.Response:
+    if (refused := await _refused(request)) is not None:
+        return refused
     member = await _member(request)
     if member is None:
         return _not_found("member")
@@ -110,6 +135,8 @@ async def member_followers(request: web.Request) -> web.Response:
 
 @routes.get(PREFIX + "/members/{id}/following")
 async def member_following(request: web.Request) -> web.Response:
+    if (refused := await _refused(request)) is not None:
+        return refused
     member = await _member(request)
     if member is None:
         return _not_found("member")
@@ -120,6 +147,8 @@ async def member_following(request: web.Request) -> web.Response:
 @routes.get(PREFIX + "/communities/{id}/followers")
 async def community_followers(request: web.Request) -> web.Response:
     """A community's followers are its members: what it announces reaches them."""
+    if (refused := await _refused(request)) is not None:
+        return refused
     community = await _community(request)
     if community is None:
         return _not_found("community")
@@ -129,6 +158,8 @@ async def community_followers(request: web.Request) -> web.Response:
 
 @routes.get(PREFIX + "/members/{id}/outbox")
 async def member_outbox(request: web.Request) -> web.Response:
+    if (refused := await _refused(request)) is not None:
+        return refused
     member = await _member(request)
     if member is None:
         return _not_found("member")
@@ -139,6 +170,8 @@ async def member_outbox(request: web.Request) -> web.Response:
 
 @routes.get(PREFIX + "/communities/{id}/outbox")
 async def community_outbox(request: web.Request) -> web.Response:
+    if (refused := await _refused(request)) is not None:
+        return refused
     community = await _community(request)
     if community is None:
         return _not_found("community")

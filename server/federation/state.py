@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from server.events.store import EventStore
+from server.federation.client import SignedClient
 from server.federation.keys import KeyVault
+from server.federation.remote_keys import RemoteKeys
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,8 +19,14 @@ class FederationOptions:
     """The instance's public base URL: every actor's and object's id starts with it."""
     open_registrations: bool
     """Whether anyone may register (NodeInfo says so)."""
+    authorized_fetch: bool = False
+    """Answer requests for actors and collections only when signed."""
+    allow_private_addresses: bool = False
+    """Let requests to other servers reach private, loopback and link-local addresses."""
 
 
 OPTIONS = web.AppKey("federation_options", FederationOptions)
 STORE = web.AppKey("federation_store", EventStore)
 VAULT = web.AppKey("federation_vault", KeyVault)
+CLIENT = web.AppKey("federation_client", SignedClient)
+REMOTE_KEYS = web.AppKey("federation_remote_keys", RemoteKeys)

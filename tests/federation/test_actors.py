@@ -5,12 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from server.api.keys import COMMANDS
 from server.commands import members
+from server.config import Settings
 from server.domain.common import Actor
+from server.federation import state
+from server.federation.client import FetchFailed
+from server.federation.keys import INSTANCE
+from server.federation.urls import Urls
 from tests.api.conftest import Client, Member, register, settle
 from tests.api.test_paths import _community
 
@@ -122,3 +129,36 @@ async def test_a_suspended_member_is_not_presented(client: Client) -> None:
     await members.suspend(cx, Actor(root.id, admin=True), ada.id, "spam")
     await settle(client)
     await _get(client, f"/ap/members/{ada.id}", ACTIVITY, 404)
+
+
+class TestAuthorizedFetch:
+    """With authorized fetch on, actors and collections answer only signed requests — here
+    signed by this instance's own actor, whose key the server fetches from itself like any
+    other server's; the instance actor and browsers are answered anyway."""
+
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return msgspec.structs.replace(
+            settings, federation_authorized_fetch=True, federation_allow_private_addresses=True
+        )
+
+    async def test_only_signed_requests_are_answered(self, client: Client) -> None:
+        ada = await _ada(client)
+        await settle(client)
+        path = f"/ap/members/{ada.id}"
+        refused = await (await _get(client, path, ACTIVITY, 401)).json(content_type=None)
+        assert refused["reason"] == "no_signature"
+        await _get(client, path + "/followers", ACTIVITY, 401)
+        await _get(client, path, {"Accept": "text/html"})  # a browser
+        await _actor(client, "/ap/instance")  # how other servers check our signatures
+
+        app = client.server.app
+        urls = Urls(app[state.OPTIONS].base_url)
+        fetched = await app[state.CLIENT].get(
+            urls.member(ada.id).id, actor=INSTANCE, key_id=urls.instance.main_key
+        )
+        assert fetched["type"] == "Person"
+        with pytest.raises(FetchFailed, match="answered 401"):  # ada's key, the instance's name
+            await app[state.CLIENT].get(
+                urls.member(ada.id).followers, actor=ada.id, key_id=urls.instance.main_key
+            )
