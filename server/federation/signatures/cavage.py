@@ -229,9 +229,10 @@ async def verify_request(
             raise SignatureRejected(Reason.DIGEST_MISSING, "Digest is signed but absent")
         check_digest(fields["digest"], body)
     strings = [signing_string(method, target_uri, fields, parameters)]
-    if urlsplit(target_uri).query and REQUEST_TARGET in parameters.headers:
-        # Mastodon before 4.2 left the query out of (request-target), and Mastodon still
-        # accepts that form; so do we, for its signed GETs of collection pages.
+    if method.upper() == "GET" and urlsplit(target_uri).query:
+        # Older Mastodon signed `(request-target)` without the query (`"#{@verb}
+        # #{@url.path}"` in request.rb) and Mastodon still accepts that form; so do we, for
+        # GETs only (its signed fetches of collection pages): no POST of ours has a query.
         bare = urlunsplit(urlsplit(target_uri)._replace(query=""))
         strings.append(signing_string(method, bare, fields, parameters))
 

@@ -265,24 +265,13 @@ async def verify_request(
     if not inputs:
         raise SignatureRejected(Reason.NO_SIGNATURE, "the request has no Signature-Input")
     signatures = _dictionary(fields, "signature")
+    context = _Context(method, target_uri, fields, body, now, max_skew, require_digest)
     candidates: list[_Candidate] = []
     refusals: list[SignatureRejected] = []
     for label, member in inputs.items():
         try:
-            candidates.append(
-                _candidate(
-                    label,
-                    member,
-                    signatures,
-                    method,
-                    target_uri,
-                    fields,
-                    body,
-                    now,
-                    max_skew,
-                    require_digest,
-                )
-            )
+            signature = signatures.get(label, (None, {}))[0]
+            candidates.append(_candidate(label, member, signature, context))
         except SignatureRejected as refusal:
             refusals.append(refusal)
     if not candidates:
@@ -306,22 +295,25 @@ def _dictionary(fields: Mapping[str, str], name: str) -> dict[str, Any]:
         ) from None
 
 
-def _candidate(
-    label: str,
-    member: Any,
-    signatures: dict[str, Any],
-    method: str,
-    url: str,
-    fields: Mapping[str, str],
-    body: bytes,
-    now: datetime,
-    max_skew: timedelta,
-    require_digest: bool,
-) -> _Candidate:
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """A request under verification, and what we require of its signatures."""
+
+    method: str
+    url: str
+    fields: Mapping[str, str]
+    body: bytes
+    now: datetime
+    max_skew: timedelta
+    require_digest: bool
+
+
+def _candidate(label: str, member: Any, signature: Any, context: _Context) -> _Candidate:
+    """The signature `label` if it meets our requirements, else SignatureRejected saying how
+    it falls short. Nothing here needs its key."""
     components, parameters = member
     if not isinstance(components, list) or not all(isinstance(c[0], str) for c in components):
         raise SignatureRejected(Reason.MALFORMED, f"Signature-Input {label} is no list of names")
-    signature = signatures.get(label, (None, {}))[0]
     if not isinstance(signature, bytes):
         raise SignatureRejected(Reason.MALFORMED, f"Signature has no byte sequence {label}")
     key_id, alg = parameters.get("keyid"), parameters.get("alg")
@@ -335,17 +327,18 @@ def _candidate(
     if alg is not None and alg not in ALGORITHMS:
         raise SignatureRejected(Reason.UNSUPPORTED_ALGORITHM, f"alg {alg} is not accepted")
     names = [name for name, _ in components]
-    _check_coverage(names, "created" in parameters, require_digest)
+    _check_coverage(names, "created" in parameters, context.require_digest)
+    fields = context.fields
     created = from_timestamp(parameters["created"]) if "created" in parameters else None
     if created is None:
         created = http_date(fields.get("date", ""))
     expires = from_timestamp(parameters["expires"]) if "expires" in parameters else None
-    check_window(created, expires, now, max_skew)
+    check_window(created, expires, context.now, context.max_skew)
     if "content-digest" in names:
         if "content-digest" not in fields:
             raise SignatureRejected(Reason.DIGEST_MISSING, "Content-Digest is signed but absent")
-        check_content_digest(fields["content-digest"], body)
-    base = signature_base(method, url, fields, member)
+        check_content_digest(fields["content-digest"], context.body)
+    base = signature_base(context.method, context.url, fields, member)
     return _Candidate(key_id, alg, base, signature, tuple(_identifier(n, p) for n, p in components))
 
 
