@@ -106,7 +106,9 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
         await client.start()
         instance_key_id = Urls(settings.base_url).instance.main_key
         app[federated.REMOTE_KEYS] = RemoteKeys(client, instance_key_id)
-        app[COMMANDS] = Commands.over(store, registration=RegistrationPolicy(settings.registration))
+        app[COMMANDS] = app[federated.COMMANDS] = Commands.over(
+            store, registration=RegistrationPolicy(settings.registration)
+        )
         # Even when another process runs the projections, reads wait on their checkpoints.
         projections = all_projections()
         runner = ProjectionRunner(store, database_url, projections, poll_interval=0.5)

@@ -12,6 +12,7 @@ from server.domain import (
     members,
     paths,
     posts,
+    remote_follows,
     webhooks,
 )
 
@@ -27,3 +28,4 @@ PATHS = Aggregate("path", paths.initial, paths.evolve)
 ENROLLMENTS = Aggregate("enrollment", enrollments.initial, enrollments.evolve)
 ENDORSEMENTS = Aggregate("endorsement", endorsements.initial, endorsements.evolve)
 WEBHOOKS = Aggregate("webhook", webhooks.initial, webhooks.evolve)
+REMOTE_FOLLOWS = Aggregate("remotefollow", remote_follows.initial, remote_follows.evolve)

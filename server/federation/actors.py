@@ -2,9 +2,10 @@
 the instance as `Application` (it signs the instance's own fetches) — and as a minimal web page
 for a browser that follows an actor's id.
 
-Each has its inbox, outbox, followers and following, the shared inbox, and its RSA `publicKey`
-(HTTP signatures) owned by the actor. Text is plain in the read models; `summary` is HTML, so
-it is escaped here.
+Each has its inbox, outbox, followers and following, the shared inbox, its RSA `publicKey`
+(HTTP signatures) owned by the actor, and its Ed25519 key as a Multikey `assertionMethod`
+(FEP-521a: what its activities' integrity proofs are signed with). Text is plain in the read
+models; `summary` is HTML, so it is escaped here.
 """
 
 from __future__ import annotations
@@ -13,15 +14,21 @@ import html
 from datetime import datetime
 from typing import Any
 
+from server.federation.keys import ActorKeys
+from server.federation.multikey import multikey
 from server.federation.urls import Actor, Urls
 from server.projections.communities import CommunityView
 from server.projections.members import MemberView
 
-CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"]
+CONTEXT = [
+    "https://www.w3.org/ns/activitystreams",
+    "https://w3id.org/security/v1",
+    "https://w3id.org/security/multikey/v1",
+]
 APPLICATION_NAME = "Learnwork"
 
 
-def person(urls: Urls, member: MemberView, public_key_pem: str) -> dict[str, Any]:
+def person(urls: Urls, member: MemberView, keys: ActorKeys) -> dict[str, Any]:
     """A member; it follows members (`following`), where groups and the instance follow no one."""
     actor = urls.member(member.id)
     about = [t for t in (member.headline, member.bio) if t]
@@ -33,14 +40,14 @@ def person(urls: Urls, member: MemberView, public_key_pem: str) -> dict[str, Any
         name=member.display_name,
         summary=_paragraphs(about),
         published=member.registered_at,
-        public_key_pem=public_key_pem,
+        keys=keys,
         manually_approves=False,
     )
     document["following"] = actor.following
     return document
 
 
-def group(urls: Urls, community: CommunityView, public_key_pem: str) -> dict[str, Any]:
+def group(urls: Urls, community: CommunityView, keys: ActorKeys) -> dict[str, Any]:
     """A public community. Following it is joining it: one that approves or invites members
     approves its followers by hand."""
     return _actor(
@@ -51,12 +58,12 @@ def group(urls: Urls, community: CommunityView, public_key_pem: str) -> dict[str
         name=community.name,
         summary=_paragraphs([community.description] if community.description else []),
         published=community.created_at,
-        public_key_pem=public_key_pem,
+        keys=keys,
         manually_approves=community.join_policy != "open",
     )
 
 
-def application(urls: Urls, public_key_pem: str) -> dict[str, Any]:
+def application(urls: Urls, keys: ActorKeys) -> dict[str, Any]:
     """The instance's own actor: what signs fetches made for the instance rather than for one
     of its members ("authorized fetch")."""
     document = _actor(
@@ -67,7 +74,7 @@ def application(urls: Urls, public_key_pem: str) -> dict[str, Any]:
         name=APPLICATION_NAME,
         summary="",
         published=None,
-        public_key_pem=public_key_pem,
+        keys=keys,
         manually_approves=True,
     )
     document["url"] = urls.base
@@ -83,7 +90,7 @@ def _actor(
     name: str,
     summary: str,
     published: datetime | None,
-    public_key_pem: str,
+    keys: ActorKeys,
     manually_approves: bool,
 ) -> dict[str, Any]:
     document: dict[str, Any] = {
@@ -100,7 +107,8 @@ def _actor(
         "endpoints": {"sharedInbox": urls.shared_inbox},
         "manuallyApprovesFollowers": manually_approves,
         "discoverable": True,
-        "publicKey": {"id": actor.main_key, "owner": actor.id, "publicKeyPem": public_key_pem},
+        "publicKey": {"id": actor.main_key, "owner": actor.id, "publicKeyPem": keys.rsa_public_pem},
+        "assertionMethod": [multikey(actor.proof_key, actor.id, keys.ed25519_public)],
     }
     if published is not None:
         document["published"] = published.isoformat().replace("+00:00", "Z")

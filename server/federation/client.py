@@ -86,7 +86,7 @@ class SignedClient:
             document = msgspec.json.decode(body)
         except msgspec.DecodeError:
             raise FetchFailed(f"{url} did not answer JSON") from None
-        if not isinstance(document, dict) or _depth(document) > MAX_DEPTH:
+        if not isinstance(document, dict) or depth(document) > MAX_DEPTH:
             raise FetchFailed(f"{url} did not answer an object (or one nested too deep)")
         return document
 
@@ -155,11 +155,12 @@ class SignedClient:
         return b"".join(chunks)
 
 
-def _depth(value: Any, level: int = 1) -> int:
+def depth(value: Any, level: int = 1) -> int:
+    """How deeply `value` nests (counting stops past MAX_DEPTH)."""
     if level > MAX_DEPTH:
         return level
     if isinstance(value, dict):
-        return max((_depth(v, level + 1) for v in value.values()), default=level)
+        return max((depth(v, level + 1) for v in value.values()), default=level)
     if isinstance(value, list):
-        return max((_depth(v, level + 1) for v in value), default=level)
+        return max((depth(v, level + 1) for v in value), default=level)
     return level

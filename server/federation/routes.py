@@ -10,7 +10,7 @@ import msgspec
 from aiohttp import web
 
 from server.domain.common import is_id
-from server.federation import actors, discovery
+from server.federation import actors, discovery, inbox
 from server.federation.keys import INSTANCE
 from server.federation.negotiation import ACTIVITY_JSON, wants_html
 from server.federation.signatures.common import SignatureRejected
@@ -21,6 +21,7 @@ from server.problems import problem
 from server.projections.communities import CommunityView, get_community
 from server.projections.members import MemberView, get_member
 from server.projections.posts import count_public_posts
+from server.projections.remote_followers import count_followers
 
 routes = web.RouteTableDef()
 
@@ -33,6 +34,7 @@ def setup(app: web.Application, options: FederationOptions) -> None:
     app[OPTIONS] = options
     discovery.setup(app)
     app.add_routes(routes)
+    app.add_routes(inbox.routes)
 
 
 async def _refused(request: web.Request) -> web.Response | None:
@@ -89,7 +91,7 @@ async def member_actor(request: web.Request) -> web.Response:
         return _not_found("member")
     keys = await request.app[VAULT].keys(member.id)
     urls = Urls(request.app[OPTIONS].base_url)
-    return _document(request, actors.person(urls, member, keys.rsa_public_pem))
+    return _document(request, actors.person(urls, member, keys))
 
 
 @routes.get(PREFIX + "/communities/{id}")
@@ -101,14 +103,14 @@ async def community_actor(request: web.Request) -> web.Response:
         return _not_found("community")
     keys = await request.app[VAULT].keys(community.id)
     urls = Urls(request.app[OPTIONS].base_url)
-    return _document(request, actors.group(urls, community, keys.rsa_public_pem))
+    return _document(request, actors.group(urls, community, keys))
 
 
 @routes.get(PREFIX + "/instance")
 async def instance_actor(request: web.Request) -> web.Response:
     keys = await request.app[VAULT].keys(INSTANCE)
     urls = Urls(request.app[OPTIONS].base_url)
-    return _document(request, actors.application(urls, keys.rsa_public_pem))
+    return _document(request, actors.application(urls, keys))
 
 
 def _collection(collection_id: str, total: int) -> web.Response:
@@ -130,7 +132,9 @@ async def member_followers(request: web.Request) -> web.Response:
     if member is None:
         return _not_found("member")
     actor = Urls(request.app[OPTIONS].base_url).member(member.id)
-    return _collection(actor.followers, member.followers_count)
+    async with request.app[STORE].pool.acquire() as conn:
+        remote = await count_followers(conn, member.id)
+    return _collection(actor.followers, member.followers_count + remote)
 
 
 @routes.get(PREFIX + "/members/{id}/following")
@@ -146,14 +150,17 @@ async def member_following(request: web.Request) -> web.Response:
 
 @routes.get(PREFIX + "/communities/{id}/followers")
 async def community_followers(request: web.Request) -> web.Response:
-    """A community's followers are its members: what it announces reaches them."""
+    """A community's followers are its members and the remote actors following it: what it
+    announces reaches them."""
     if (refused := await _refused(request)) is not None:
         return refused
     community = await _community(request)
     if community is None:
         return _not_found("community")
     actor = Urls(request.app[OPTIONS].base_url).community(community.id)
-    return _collection(actor.followers, community.members_count)
+    async with request.app[STORE].pool.acquire() as conn:
+        remote = await count_followers(conn, community.id)
+    return _collection(actor.followers, community.members_count + remote)
 
 
 @routes.get(PREFIX + "/members/{id}/outbox")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from server.commands.context import Commands
 from server.events.store import EventStore
 from server.federation.client import SignedClient
 from server.federation.keys import KeyVault
@@ -30,3 +31,4 @@ STORE = web.AppKey("federation_store", EventStore)
 VAULT = web.AppKey("federation_vault", KeyVault)
 CLIENT = web.AppKey("federation_client", SignedClient)
 REMOTE_KEYS = web.AppKey("federation_remote_keys", RemoteKeys)
+COMMANDS = web.AppKey("federation_commands", Commands)

@@ -34,6 +34,11 @@ class Actor:
         """The RSA key's id (HTTP signatures)."""
         return f"{self.id}#main-key"
 
+    @property
+    def proof_key(self) -> str:
+        """The Ed25519 key's id (integrity proofs)."""
+        return f"{self.id}#ed25519-key"
+
 
 @dataclass(frozen=True, slots=True)
 class Urls:

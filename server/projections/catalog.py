@@ -11,6 +11,7 @@ from server.projections.journey import JourneyProjection
 from server.projections.members import MembersProjection
 from server.projections.paths import PathsProjection
 from server.projections.posts import PostsProjection
+from server.projections.remote_followers import RemoteFollowersProjection
 from server.projections.runner import Projection
 from server.projections.search import SearchProjection
 from server.projections.webhooks import WebhooksProjection
@@ -28,4 +29,5 @@ def all_projections() -> list[Projection]:
         SearchProjection(),
         ActivitiesProjection(),
         WebhooksProjection(),
+        RemoteFollowersProjection(),
     ]

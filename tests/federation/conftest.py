@@ -30,6 +30,7 @@ def settings(port: int) -> Settings:
         read_wait_seconds=5,
         secret_key=SECRET_KEY,
         public_url=f"http://127.0.0.1:{port}",
+        federation_allow_private_addresses=True,  # the other servers here are on loopback
     )
 
 

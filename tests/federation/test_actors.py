@@ -17,6 +17,7 @@ from server.domain.common import Actor
 from server.federation import state
 from server.federation.client import FetchFailed
 from server.federation.keys import INSTANCE
+from server.federation.multikey import from_public_key_multibase
 from server.federation.urls import Urls
 from tests.api.conftest import Client, Member, register, settle
 from tests.api.test_paths import _community
@@ -61,6 +62,13 @@ async def test_a_member_is_a_person_with_a_key_it_owns(client: Client) -> None:
     assert isinstance(public, rsa.RSAPublicKey) and public.key_size == 2048
     # The same key every time: it was made once, and kept.
     assert (await _actor(client, f"/ap/members/{ada.id}"))["publicKey"] == key
+    [method] = person["assertionMethod"]  # FEP-521a: what integrity proofs are signed with
+    assert method["type"] == "Multikey" and method["controller"] == person["id"]
+    assert method["id"] == person["id"] + "#ed25519-key"
+    keys = await client.server.app[state.VAULT].keys(ada.id)
+    raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    published = from_public_key_multibase(method["publicKeyMultibase"])
+    assert published.public_bytes(*raw) == keys.ed25519_public.public_bytes(*raw)
 
 
 async def test_content_negotiation(client: Client) -> None:

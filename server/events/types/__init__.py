@@ -39,7 +39,7 @@ REGISTRY = EventRegistry([t for area in AREAS for t in area.TYPES], UPCASTERS)
 
 PRIVATE_TYPES = frozenset(
     t.__struct_config__.tag
-    for t in [*auth.TYPES, members.PasswordSet, *webhooks.TYPES, *federation.TYPES]
+    for t in [*auth.TYPES, members.PasswordSet, *webhooks.TYPES, federation.ActorKeysCreated]
 )
 """Event types that hold credentials or what guards them (webhooks' secret salts, actors' sealed
 private keys): never streamed to developers nor federated."""

@@ -1,19 +1,23 @@
-"""Federation: the key pairs an actor signs with. Stream: `actorkeys-<actor>`, where the actor is
-a member's or a community's id, or `instance` for the instance actor.
+"""Federation: the key pairs our actors sign with, and remote actors following ours.
 
-The private keys are stored encrypted (AES-256-GCM) with a key derived from the instance's
-secret key and bound to the actor (server/federation/keys.py): the log holds nothing that signs
-for anyone without that key. These events are private: never streamed to developers nor
-federated.
+Keys — stream `actorkeys-<actor>`, where the actor is a member's or a community's id, or
+`instance` for the instance actor. The private keys are stored encrypted (AES-256-GCM) with a
+key derived from the instance's secret key and bound to the actor (server/federation/keys.py):
+the log holds nothing that signs for anyone without that key. These events are private: never
+streamed to developers nor federated.
+
+Remote follows — stream `remotefollow-<key>` (server/domain/remote_follows.py), one per
+follower and followed actor: a verified `Follow` from another server, and what became of it.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
 from server.events.registry import Event
+from server.events.types.fields import Id
 
 Actor = Annotated[str, msgspec.Meta(pattern=r"^([0-9a-f-]{36}|instance)$")]
 Sealed = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]+$", max_length=8_000)]
@@ -34,4 +38,39 @@ class ActorKeysCreated(Event, frozen=True, tag="actor.keys_created"):
     """The raw 32-byte private key, sealed."""
 
 
-TYPES: list[type[Event]] = [ActorKeysCreated]
+ActivityId = Annotated[str, msgspec.Meta(pattern=r"^https?://\S+$", max_length=2_000)]
+"""An ActivityPub id: an http(s) URL."""
+
+
+class RemoteFollowRequested(Event, frozen=True, tag="remote.follow_requested"):
+    """A remote actor asked to follow one of ours (a member, or a public community)."""
+
+    target_kind: Literal["member", "community"]
+    target_id: Id
+    follower: ActivityId
+    """The remote actor's id."""
+    inbox: ActivityId
+    follow_id: ActivityId
+    """The `Follow` activity's id: what an `Accept` or `Reject` names, and an `Undo` undoes."""
+    shared_inbox: ActivityId | None = None
+
+
+class RemoteFollowAccepted(Event, frozen=True, tag="remote.follow_accepted"):
+    """The follow stands: the follower gets what the followed actor publishes. An `Accept` of
+    `follow_id` goes to the follower."""
+
+    follow_id: ActivityId
+
+
+class RemoteFollowUndone(Event, frozen=True, tag="remote.follow_undone"):
+    """The follower undid its follow (`Undo` of `follow_id`)."""
+
+    follow_id: ActivityId
+
+
+TYPES: list[type[Event]] = [
+    ActorKeysCreated,
+    RemoteFollowRequested,
+    RemoteFollowAccepted,
+    RemoteFollowUndone,
+]
