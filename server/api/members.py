@@ -145,14 +145,14 @@ class AdminMembersQuery(PageQuery, kw_only=True):
 )
 async def admin_list_members(call: Call) -> Page[MemberAdminView]:
     """All members with their status (e.g. `?status=pending` for the approval queue)."""
-    _require_admin(call)
+    require_admin(call)
     async with call.db() as conn:
         return await members_read.list_members_for_admin(
             conn, call.query.status, call.query.cursor, call.query.limit
         )
 
 
-def _require_admin(call: Call) -> None:
+def require_admin(call: Call) -> None:
     if not call.actor.admin:
         raise field_problem(403, "Forbidden", "token", "only admins can do this")
 
@@ -172,7 +172,7 @@ def _admin_action(action: str) -> None:
     command, summary = ACTIONS[action]
 
     async def handler(call: Call) -> Written:
-        _require_admin(call)
+        require_admin(call)
         member_id = call.id_param("member_id")
         return written(await command(call.cx, call.actor, member_id), member_id)
 
@@ -205,7 +205,7 @@ for _action in ACTIONS:
 )
 async def admin_suspend_member(call: Call) -> Written:
     """Suspend a member: they cannot act, and their content is no longer served."""
-    _require_admin(call)
+    require_admin(call)
     member_id = call.id_param("member_id")
     return written(
         await members.suspend(call.cx, call.actor, member_id, call.body.reason), member_id

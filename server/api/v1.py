@@ -9,6 +9,7 @@ from server.api import (
     accounts,
     artefacts,
     communities,
+    domain_blocks,
     endorsements,
     feeds,
     members,
@@ -38,6 +39,7 @@ MODULES = (
     search,
     streams,
     webhooks,
+    domain_blocks,
 )
 
 

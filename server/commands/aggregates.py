@@ -7,6 +7,7 @@ from server.domain import (
     artefacts,
     communities,
     credentials,
+    domain_blocks,
     endorsements,
     enrollments,
     members,
@@ -28,4 +29,5 @@ PATHS = Aggregate("path", paths.initial, paths.evolve)
 ENROLLMENTS = Aggregate("enrollment", enrollments.initial, enrollments.evolve)
 ENDORSEMENTS = Aggregate("endorsement", endorsements.initial, endorsements.evolve)
 WEBHOOKS = Aggregate("webhook", webhooks.initial, webhooks.evolve)
+DOMAIN_BLOCKS = Aggregate("domainblock", domain_blocks.initial, domain_blocks.evolve)
 REMOTE_FOLLOWS = Aggregate("remotefollow", remote_follows.initial, remote_follows.evolve)

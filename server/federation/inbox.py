@@ -4,9 +4,11 @@ Checked in this order; each refusal is a problem (RFC 9457) and writes nothing:
 
 1. size (at most `MAX_BYTES`: 413), media type (ActivityStreams JSON: 415), and a JSON object
    nested at most `MAX_DEPTH` deep with an `id`, a `type` and an `actor` (400);
-2. the HTTP signature — RFC 9421 or draft-cavage, covering a digest of the body — verifies with
+2. the actor's domain is not blocked by an admin (403) — checked before anything is fetched
+   from it;
+3. the HTTP signature — RFC 9421 or draft-cavage, covering a digest of the body — verifies with
    the key its id names, fetched from its actor (401, with the `reason`);
-3. that key's owner is the activity's `actor`: nobody speaks for someone else (401).
+4. that key's owner is the activity's `actor`: nobody speaks for someone else (401).
 
 Then what the activity asks is done: a `Follow` of one of our members or public communities,
 an `Undo` of such a follow. The activity's id makes it idempotent: delivered twice (even at
@@ -33,6 +35,7 @@ from server.federation.signatures.schemes import verify_request
 from server.federation.state import CLIENT, COMMANDS, OPTIONS, REMOTE_KEYS, STORE
 from server.federation.urls import PREFIX, Urls
 from server.problems import problem
+from server.projections.domain_blocks import blocked
 from server.projections.remote_followers import follow_target
 
 routes = web.RouteTableDef()
@@ -75,6 +78,11 @@ async def _verified(request: web.Request) -> dict[str, Any]:
     for field in ("id", "type", "actor"):
         if not isinstance(activity.get(field), str):
             raise _malformed(field, "required, a string")
+    host = urlsplit(activity["actor"]).netloc
+    async with request.app[STORE].pool.acquire() as conn:
+        block = await blocked(conn, host) if host else None
+    if block is not None:
+        raise Refused(403, "Forbidden", f"{host} is blocked here", reason="domain_blocked")
     options = request.app[OPTIONS]
     try:
         verified = await verify_request(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from server.projections.activities import ActivitiesProjection
 from server.projections.artefacts import ArtefactsProjection
 from server.projections.communities import CommunitiesProjection
+from server.projections.domain_blocks import DomainBlocksProjection
 from server.projections.endorsements import EndorsementsProjection
 from server.projections.journey import JourneyProjection
 from server.projections.members import MembersProjection
@@ -30,4 +31,5 @@ def all_projections() -> list[Projection]:
         ActivitiesProjection(),
         WebhooksProjection(),
         RemoteFollowersProjection(),
+        DomainBlocksProjection(),
     ]

@@ -26,6 +26,7 @@ from server.federation.signatures.schemes import sign_request
 from server.federation.urls import Urls
 from tests.api.conftest import Client, register, settle
 from tests.api.test_paths import _community
+from tests.api.test_streams import streamer
 
 
 @dataclass
@@ -34,6 +35,8 @@ class Remote:
 
     base: str
     key: rsa.RSAPrivateKey
+    fetched: int = 0
+    """How often alice's document was fetched."""
 
     @property
     def alice(self) -> str:
@@ -60,12 +63,14 @@ async def remote() -> AsyncIterator[Remote]:
     server = TestServer(app, host="127.0.0.1")
 
     async def alice(request: web.Request) -> web.Response:
-        body = _document(str(server.make_url("")).rstrip("/"), key)
+        made.fetched += 1
+        body = _document(made.base, key)
         return web.json_response(body, content_type="application/activity+json")
 
     app.router.add_get("/users/alice", alice)
     async with server:
-        yield Remote(str(server.make_url("")).rstrip("/"), key)
+        made = Remote(str(server.make_url("")).rstrip("/"), key)
+        yield made
 
 
 async def _post(
@@ -198,3 +203,18 @@ async def test_the_same_follow_arriving_six_times_at_once_is_written_once(
     stream = "remotefollow-" + remote_follows.key(ada.id, remote.alice)
     written = await client.server.app[COMMANDS].store.read_stream(stream)
     assert [e.type for e in written] == ["remote.follow_requested", "remote.follow_accepted"]
+
+
+async def test_a_blocked_domain_is_refused_before_anything_is_fetched(
+    client: Client, remote: Remote
+) -> None:
+    ada = await register(client, "ada")
+    root = await streamer(client)
+    remote_host = remote.base.removeprefix("http://")
+    await root.expect("POST", "/api/v1/admin/domain_blocks", 201, json={"domain": remote_host})
+    await settle(client)
+    follow = _follow(remote, Urls(client.server.app[state.OPTIONS].base_url).member(ada.id).id)
+    before = await _events(client)
+    status, problem = await _post(client, remote, follow)
+    assert status == 403 and problem["reason"] == "domain_blocked"
+    assert remote.fetched == 0 and await _events(client) == before

@@ -6,6 +6,8 @@ key derived from the instance's secret key and bound to the actor (server/federa
 the log holds nothing that signs for anyone without that key. These events are private: never
 streamed to developers nor federated.
 
+Domain blocks — stream `domainblock-<domain>`: what an admin keeps out.
+
 Remote follows — stream `remotefollow-<key>` (server/domain/remote_follows.py), one per
 follower and followed actor: a verified `Follow` from another server, and what became of it.
 """
@@ -68,8 +70,27 @@ class RemoteFollowUndone(Event, frozen=True, tag="remote.follow_undone"):
     follow_id: ActivityId
 
 
+Domain = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9.-]{1,253}(:[0-9]{1,5})?$")]
+"""A host name in lower case (IDNA for non-ASCII names), perhaps with a port."""
+
+
+class DomainBlocked(Event, frozen=True, tag="domain.blocked"):
+    """An admin blocked a remote domain and everything under it: nothing is taken from it and
+    nothing is sent to it. Stream: `domainblock-<domain>`."""
+
+    domain: Domain
+    by: Id
+    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class DomainUnblocked(Event, frozen=True, tag="domain.unblocked"):
+    by: Id
+
+
 TYPES: list[type[Event]] = [
     ActorKeysCreated,
+    DomainBlocked,
+    DomainUnblocked,
     RemoteFollowRequested,
     RemoteFollowAccepted,
     RemoteFollowUndone,
