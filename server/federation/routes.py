@@ -10,7 +10,7 @@ import msgspec
 from aiohttp import web
 
 from server.domain.common import is_id
-from server.federation import actors, discovery, inbox
+from server.federation import actors, discovery, inbox, objects
 from server.federation.keys import INSTANCE
 from server.federation.negotiation import ACTIVITY_JSON, wants_html
 from server.federation.signatures.common import SignatureRejected
@@ -18,9 +18,11 @@ from server.federation.signatures.schemes import verify_request
 from server.federation.state import OPTIONS, REMOTE_KEYS, STORE, VAULT, FederationOptions
 from server.federation.urls import PREFIX, Urls
 from server.problems import problem
+from server.projections.artefacts import get_artefact
 from server.projections.communities import CommunityView, get_community
 from server.projections.members import MemberView, get_member
-from server.projections.posts import count_public_posts
+from server.projections.paths import get_path
+from server.projections.posts import count_public_posts, get_post
 from server.projections.remote_followers import count_followers
 
 routes = web.RouteTableDef()
@@ -191,3 +193,58 @@ async def community_outbox(request: web.Request) -> web.Response:
 async def instance_outbox(request: web.Request) -> web.Response:
     """The instance actor publishes nothing."""
     return _collection(Urls(request.app[OPTIONS].base_url).instance.outbox, 0)
+
+
+# -- objects --------------------------------------------------------------------------------
+
+
+def _object(request: web.Request, document: dict[str, Any], status: int = 200) -> web.Response:
+    if wants_html(request.headers.get("Accept")):
+        return web.Response(
+            text=objects.page(document), content_type="text/html", status=status, headers=VARY
+        )
+    return web.Response(
+        body=msgspec.json.encode(document), content_type=ACTIVITY_JSON, status=status, headers=VARY
+    )
+
+
+@routes.get(PREFIX + "/posts/{id}")
+async def post_object(request: web.Request) -> web.Response:
+    """A post anyone may read as a `Note`; a deleted or removed one as a `Tombstone` (410)."""
+    if (refused := await _refused(request)) is not None:
+        return refused
+    post_id = request.match_info["id"]
+    async with request.app[STORE].pool.acquire() as conn:
+        post = await get_post(conn, post_id, None) if is_id(post_id) else None
+    if post is None:
+        return _not_found("post")
+    urls = Urls(request.app[OPTIONS].base_url)
+    if post.status != "published":
+        return _object(request, objects.tombstone(urls.post(post.id), "Note"), 410)
+    return _object(request, objects.note(urls, post))
+
+
+@routes.get(PREFIX + "/artefacts/{id}")
+async def artefact_object(request: web.Request) -> web.Response:
+    """An artefact anyone may read, as an `Article`."""
+    if (refused := await _refused(request)) is not None:
+        return refused
+    artefact_id = request.match_info["id"]
+    async with request.app[STORE].pool.acquire() as conn:
+        made = await get_artefact(conn, artefact_id, None) if is_id(artefact_id) else None
+    if made is None:
+        return _not_found("artefact")
+    return _object(request, objects.artefact(Urls(request.app[OPTIONS].base_url), made))
+
+
+@routes.get(PREFIX + "/paths/{id}")
+async def path_object(request: web.Request) -> web.Response:
+    """A published learning path anyone may read, as an `Article` with its steps."""
+    if (refused := await _refused(request)) is not None:
+        return refused
+    path_id = request.match_info["id"]
+    async with request.app[STORE].pool.acquire() as conn:
+        learning = await get_path(conn, path_id, None) if is_id(path_id) else None
+    if learning is None or learning.status == "draft":
+        return _not_found("path")
+    return _object(request, objects.path(Urls(request.app[OPTIONS].base_url), learning))

@@ -59,6 +59,15 @@ class Urls:
     def instance(self) -> Actor:
         return Actor(f"{self.base}{PREFIX}/instance")
 
+    def post(self, post_id: str) -> str:
+        return f"{self.base}{PREFIX}/posts/{post_id}"
+
+    def artefact(self, artefact_id: str) -> str:
+        return f"{self.base}{PREFIX}/artefacts/{artefact_id}"
+
+    def path(self, path_id: str) -> str:
+        return f"{self.base}{PREFIX}/paths/{path_id}"
+
     @property
     def shared_inbox(self) -> str:
         return f"{self.base}{PREFIX}/inbox"
