@@ -137,7 +137,7 @@ class DeliverySender:
         self._sending.discard(task)
         self._wake.set()  # a slot is free
         if not task.cancelled() and (error := task.exception()) is not None:
-            log.error("federation delivery failed to be recorded", exc_info=error)
+            log.error("federation delivery failed; tried again when its lease ends", exc_info=error)
 
     async def _send(self, delivery: Claimed) -> None:
         attempt, wait = await self._post(delivery)

@@ -10,7 +10,7 @@ and inbox).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -38,7 +38,7 @@ class Outgoing:
     `actor` is the signer's name in the key vault (a member's or community's id, or
     `INSTANCE`), `key_id` the id of its key that other servers fetch."""
 
-    activity: Mapping[str, Any]
+    activity: dict[str, Any]
     actor: str
     key_id: str
     recipients: Sequence[Recipient]

@@ -204,6 +204,21 @@ async def test_a_refusal_fails_the_delivery_at_once(
     assert len(sink.log) == 1
 
 
+async def test_a_401_is_asked_again_with_cavage_at_once_then_retried_later(
+    client: TestClient, audiences: Audiences, sink: Sink
+) -> None:
+    sink.answers = [401, 401]
+    audiences["who are you?"] = [Recipient(sink.url("/inbox"))]
+    ada = await register(client, "ada")
+    await publish(ada, "who are you?")
+    [delivery] = await settled(client, 1)
+    assert delivery["status"] == "delivered" and delivery["attempts"] == 2
+    schemes = ["rfc9421" if "Signature-Input" in r.headers else "cavage" for r in sink.log]
+    assert schemes == ["rfc9421", "cavage", "rfc9421"]
+    assert [r.status for r in sink.log] == [401, 401, 202]
+    assert all(r.key_id for r in sink.log) and len({r.body for r in sink.log}) == 1
+
+
 async def test_a_429_waits_as_long_as_it_is_told(
     client: TestClient, audiences: Audiences, sink: Sink
 ) -> None:
