@@ -4,7 +4,7 @@ the API."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import web
 
@@ -31,8 +31,12 @@ from server.events.types import REGISTRY
 from server.federation import routes as federation
 from server.federation import state as federated
 from server.federation.client import SignedClient
+from server.federation.delivery import DELIVERY, DeliveryOptions, DeliverySender
 from server.federation.keys import KeyVault
+from server.federation.outbox import OutboxEnqueuer
+from server.federation.outgoing import Translator
 from server.federation.remote_keys import RemoteKeys
+from server.federation.translators import all_translators
 from server.federation.urls import Urls
 from server.migrations import migrate
 from server.problems import problem_middleware
@@ -46,9 +50,15 @@ from server.secret_key import InstanceKey
 log = logging.getLogger(__name__)
 
 MAX_REQUEST_BYTES = 1024 * 1024
+FETCH_CONNECTIONS = 100
+"""Connections federation's client may open for fetches, besides one per delivery in flight."""
 
 
-def create_app(settings: Settings, database_url: str) -> web.Application:
+def create_app(
+    settings: Settings, database_url: str, translators: Sequence[Translator] | None = None
+) -> web.Application:
+    """`translators`: what federation's outbox asks (server/federation/translators.py's, unless
+    a test brings its own)."""
     app = web.Application(middlewares=[problem_middleware], client_max_size=MAX_REQUEST_BYTES)
     app.add_routes(health.routes)
     app.add_routes(metrics.routes)
@@ -101,7 +111,10 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
         app[STORE] = app[federated.STORE] = store
         vault = app[federated.VAULT] = KeyVault(store, instance_key)
         client = app[federated.CLIENT] = SignedClient(
-            vault, allow_private=settings.federation_allow_private_addresses
+            vault,
+            allow_private=settings.federation_allow_private_addresses,
+            timeout=settings.federation_timeout_seconds,
+            connections=settings.federation_delivery_concurrency + FETCH_CONNECTIONS,
         )
         await client.start()
         instance_key_id = Urls(settings.base_url).instance.main_key
@@ -140,7 +153,21 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
             enqueued=sender.wake,
         )
         enqueuer.start()
+        delivery = app[DELIVERY] = DeliverySender(store, client, _delivery_options(settings))
+        delivery.start()
+        urls = Urls(settings.base_url)
+        outbox = OutboxEnqueuer(
+            store,
+            runner,
+            database_url,
+            all_translators(urls) if translators is None else translators,
+            retry_seconds=settings.federation_retry_seconds,
+            enqueued=delivery.wake,
+        )
+        outbox.start()
         yield
+        await outbox.close()
+        await delivery.close()
         await enqueuer.close()
         await sender.close()
         await hub.close()
@@ -153,3 +180,12 @@ def create_app(settings: Settings, database_url: str) -> web.Application:
 
     app.cleanup_ctx.append(event_store)
     return app
+
+
+def _delivery_options(settings: Settings) -> DeliveryOptions:
+    return DeliveryOptions(
+        concurrency=settings.federation_delivery_concurrency,
+        host_concurrency=settings.federation_host_concurrency,
+        first_retry_seconds=settings.federation_first_retry_seconds,
+        timeout_seconds=settings.federation_timeout_seconds,
+    )

@@ -203,6 +203,44 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         ),
     ] = False
 
+    federation_delivery_concurrency: Annotated[
+        int,
+        _doc(
+            "Deliveries to other servers' inboxes each server process sends at once (and "
+            "requests federation has open at most, on top of 100 for fetches)."
+        ),
+        msgspec.Meta(ge=1, le=1000),
+    ] = 32
+    federation_host_concurrency: Annotated[
+        int,
+        _doc(
+            "Deliveries in flight to one server at most, counted over all server processes "
+            "together (set it the same in each); one at a time to a server marked unreachable."
+        ),
+        msgspec.Meta(ge=1, le=100),
+    ] = 4
+    federation_retry_seconds: Annotated[
+        float,
+        _doc(
+            "How long a delivery to another server is retried before it fails for good "
+            "(default 2 days)."
+        ),
+        msgspec.Meta(gt=0),
+    ] = 2 * 24 * 3600.0
+    federation_first_retry_seconds: Annotated[
+        float,
+        _doc(
+            "Wait before a failed delivery's first retry, and before a server marked "
+            "unreachable is first tried again; each next wait is twice as long, at most 6 hours."
+        ),
+        msgspec.Meta(gt=0),
+    ] = 30.0
+    federation_timeout_seconds: Annotated[
+        float,
+        _doc("How long another server has to answer one request (a delivery or a fetch)."),
+        msgspec.Meta(gt=0, le=300),
+    ] = 10.0
+
     @property
     def base_url(self) -> str:
         if self.public_url:

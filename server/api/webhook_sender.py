@@ -30,11 +30,12 @@ from aiohttp import web
 from server.api import webhook_queue, webhook_signing
 from server.api.keys import ApiOptions
 from server.api.webhook_queue import Attempt, Claimed
-from server.api.webhook_schedule import outcome, retry_after
+from server.api.webhook_schedule import outcome
 from server.commands import webhooks
 from server.commands.context import Commands
 from server.db import CONNECTION_LOST
 from server.outbound import REFUSED, GuardedResolver, allowed, literal
+from server.retry import retry_after
 
 log = logging.getLogger(__name__)
 

@@ -7,12 +7,14 @@ made for the instance itself).
 - Only public addresses are reached (server/outbound.py), unless the instance allows private
   ones; redirects are not followed (an actor's id is where its document is).
 - What comes back is refused when it is larger than `max_bytes`, nested deeper than
-  `MAX_DEPTH`, or not JSON.
+  `MAX_DEPTH`, or not JSON. Of what an inbox answers a delivery, only the status, its
+  `Retry-After` and the start of the body are kept.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,10 +40,22 @@ MAX_DEPTH = 32
 USER_AGENT = "Learnwork/1"
 SCHEMES_KEPT = 10_000
 """Hosts whose signature scheme a process remembers."""
+EXCERPT_BYTES = 512
+"""Bytes of an inbox's answer a delivery keeps (to say why it was refused)."""
 
 
 class FetchFailed(Exception):
-    """A remote document could not be had; the message says why."""
+    """A remote document could not be had, or a request got no answer; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a server answered a request: its status, its `Retry-After` header, and its body
+    (of a delivery, the first `EXCERPT_BYTES` only)."""
+
+    status: int
+    body: bytes
+    retry_after: str | None = None
 
 
 class SignedClient:
@@ -52,11 +66,15 @@ class SignedClient:
         allow_private: bool,
         timeout: float = 10.0,
         max_bytes: int = 1024 * 1024,
+        connections: int = 100,
     ) -> None:
+        """`timeout`: seconds a server has to answer one request; `connections`: the most open
+        at once (beyond them, requests wait for one, and that wait counts in the timeout)."""
         self._vault = vault
         self._allow_private = allow_private
         self._timeout = timeout
         self._max_bytes = max_bytes
+        self._connections = connections
         self._schemes: OrderedDict[str, HostScheme] = OrderedDict()
         self._session: aiohttp.ClientSession | None = None
 
@@ -67,7 +85,9 @@ class SignedClient:
 
     async def start(self) -> None:
         self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(resolver=GuardedResolver(self._allow_private)),
+            connector=aiohttp.TCPConnector(
+                resolver=GuardedResolver(self._allow_private), limit=self._connections
+            ),
             timeout=aiohttp.ClientTimeout(total=self._timeout),
             headers={"User-Agent": USER_AGENT},
         )
@@ -79,11 +99,11 @@ class SignedClient:
     async def get(self, url: str, *, actor: str, key_id: str) -> dict[str, Any]:
         """The ActivityStreams document at `url`, fetched as `actor` (its vault name) signing
         with `key_id`."""
-        status, body = await self._knock("GET", url, None, actor, key_id)
-        if status != 200:
-            raise FetchFailed(f"{url} answered {status}")
+        answer = await self._knock("GET", url, None, actor, key_id)
+        if answer.status != 200:
+            raise FetchFailed(f"{url} answered {answer.status}")
         try:
-            document = msgspec.json.decode(body)
+            document = msgspec.json.decode(answer.body)
         except msgspec.DecodeError:
             raise FetchFailed(f"{url} did not answer JSON") from None
         if not isinstance(document, dict) or depth(document) > MAX_DEPTH:
@@ -92,17 +112,30 @@ class SignedClient:
 
     async def post(self, url: str, document: dict[str, Any], *, actor: str, key_id: str) -> int:
         """POST `document` to `url` as `actor`; the status it answered."""
-        body = msgspec.json.encode(document)
-        status, _ = await self._knock("POST", url, body, actor, key_id)
-        return status
+        return (
+            await self.deliver(url, msgspec.json.encode(document), actor=actor, key_id=key_id)
+        ).status
+
+    async def deliver(self, url: str, body: bytes, *, actor: str, key_id: str) -> Answer:
+        """POST `body`, an activity's JSON as it is, to the inbox at `url` as `actor`; what the
+        inbox answered (FetchFailed when nothing did)."""
+        return await self._knock("POST", url, body, actor, key_id, excerpt=True)
 
     async def _knock(
-        self, method: str, url: str, body: bytes | None, actor: str, key_id: str
-    ) -> tuple[int, bytes]:
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        actor: str,
+        key_id: str,
+        *,
+        excerpt: bool = False,
+    ) -> Answer:
         host = urlsplit(url).netloc.lower()
         scheme = first_scheme(self._schemes.get(host), datetime.now(UTC))
         while True:
-            status, answer = await self._send(method, url, body, actor, key_id, scheme)
+            answer = await self._send(method, url, body, actor, key_id, scheme, excerpt)
+            status = answer.status
             if (learnt := learn(scheme, status, datetime.now(UTC))) is not None:
                 self._schemes[host] = learnt
                 self._schemes.move_to_end(host)
@@ -110,7 +143,7 @@ class SignedClient:
                     self._schemes.popitem(last=False)
             again = retry_with(scheme, status)
             if again is None:
-                return status, answer
+                return answer
             scheme = again
 
     async def _send(
@@ -121,7 +154,8 @@ class SignedClient:
         actor: str,
         key_id: str,
         scheme: Scheme,
-    ) -> tuple[int, bytes]:
+        excerpt: bool,
+    ) -> Answer:
         assert self._session is not None, "start() first"
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -141,7 +175,11 @@ class SignedClient:
             async with self._session.request(
                 method, url, data=body, headers=signed, allow_redirects=False
             ) as response:
-                return response.status, await self._read(url, response)
+                if excerpt:
+                    kept = await response.content.read(EXCERPT_BYTES)
+                else:
+                    kept = await self._read(url, response)
+                return Answer(response.status, kept, response.headers.get("Retry-After"))
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise FetchFailed(f"{url}: {exc or type(exc).__name__}") from None
 

@@ -1,5 +1,6 @@
 """The rules under webhooks, without a database: signatures as Standard Webhooks receivers
-check them, the instance key, which addresses deliveries may reach, and the retry schedule."""
+check them, the instance key, which addresses deliveries may reach, and what an answer makes
+of a delivery."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from standardwebhooks import Webhook, WebhookVerificationError
 
 from server import outbound
 from server.api import webhook_schedule, webhook_signing
-from server.api.webhook_schedule import MAX_DELAY, outcome, retry_after, retry_delay
+from server.api.webhook_schedule import outcome
 from server.secret_key import KEY_BYTES, InstanceKey, SecretKeyError
 
 ENDPOINT = "00000000-0000-4000-8000-0000000000e1"
@@ -144,15 +145,6 @@ async def test_the_delivery_resolver_drops_refused_addresses() -> None:
         await allowing.close()
 
 
-def test_retries_double_from_the_first_wait_up_to_the_cap_with_jitter() -> None:
-    middle = [retry_delay(n, 5.0, 0.5) for n in range(1, 5)]
-    assert middle == [5.0, 10.0, 20.0, 40.0]
-    assert retry_delay(1, 5.0, 0.0) == pytest.approx(4.0)
-    assert retry_delay(1, 5.0, 0.999999) == pytest.approx(6.0)
-    assert retry_delay(40, 5.0, 0.5) == MAX_DELAY
-    assert retry_delay(10_000, 5.0, 0.5) == MAX_DELAY
-
-
 def test_an_answer_decides_what_becomes_of_a_delivery() -> None:
     until = NOW + timedelta(days=3)
     common = {"now": NOW, "retry_until": until, "first": 5.0, "draw": 0.5}
@@ -167,10 +159,3 @@ def test_an_answer_decides_what_becomes_of_a_delivery() -> None:
     late = outcome(500, attempts=1, now=NOW, retry_until=NOW, first=5.0, draw=0.5)
     assert late == webhook_schedule.Outcome("failed")
     assert outcome(302, attempts=1, **common).status == "pending"  # type: ignore[arg-type]
-
-
-def test_retry_after_takes_seconds_or_an_http_date() -> None:
-    assert retry_after("120", NOW) == 120.0
-    assert retry_after("Mon, 30 Nov 2026 12:01:00 GMT", NOW) == 60.0
-    assert retry_after("Mon, 30 Nov 2026 11:00:00 GMT", NOW) == 0.0
-    assert retry_after("soon", NOW) is None and retry_after(None, NOW) is None

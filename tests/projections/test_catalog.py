@@ -14,6 +14,12 @@ NOT_READ_MODELS = {
     "webhook_deliveries",
     "webhook_attempts",
     "webhook_enqueuer",
+    # Federation's delivery queue, the hosts failing now, and the outbox's checkpoint: the
+    # same kind of state for deliveries to other servers.
+    "federation_activities",
+    "federation_deliveries",
+    "federation_hosts",
+    "federation_outbox",
 }
 
 
