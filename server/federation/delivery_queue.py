@@ -1,4 +1,4 @@
-"""Federation's delivery queue in PostgreSQL (migration 0017): enqueueing an activity's
+"""Federation's delivery queue in PostgreSQL (migration 0019): enqueueing an activity's
 deliveries, claiming due ones with bounded concurrency per host, recording what an attempt got
 and what that says of the host, and forgetting finished deliveries.
 
