@@ -21,15 +21,15 @@ from server.federation.signatures.schemes import verify_request
 
 
 class OurKeys:
-    """The key source a receiver of our members' deliveries ends up with: a member's key id
-    (`…/ap/members/{id}#main-key`) gives that member's public key, from our vault."""
+    """The key source a receiver of our deliveries ends up with: a member's or community's key
+    id (`…/ap/members/{id}#main-key`) gives that actor's public key, from our vault."""
 
     def __init__(self, vault: KeyVault) -> None:
         self._vault = vault
 
     async def __call__(self, key_id: str, *, refresh: bool) -> PublicKey | None:
         actor, _, fragment = key_id.partition("#")
-        if fragment != "main-key" or "/ap/members/" not in actor:
+        if fragment != "main-key" or not ("/ap/members/" in actor or "/ap/communities/" in actor):
             return None
         keys = await self._vault.keys(actor.rsplit("/", 1)[1])
         return PublicKey(key_id=key_id, owner=actor, key=keys.rsa.public_key())
