@@ -3,6 +3,8 @@ ActivityStreams JSON-LD or, to a browser, as a page (server/federation/negotiati
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,46 +65,64 @@ def _document(request: web.Request, document: dict[str, Any]) -> web.Response:
     )
 
 
-async def _member(request: web.Request) -> MemberView | None:
+async def _member(request: web.Request) -> MemberView:
     member_id = request.match_info["id"]
-    if not is_id(member_id):
-        return None
     async with request.app[STORE].pool.acquire() as conn:
-        return await get_member(conn, member_id)
+        member = await get_member(conn, member_id) if is_id(member_id) else None
+    if member is None:
+        raise Missing("member")
+    return member
 
 
-async def _community(request: web.Request) -> CommunityView | None:
+async def _community(request: web.Request) -> CommunityView:
     """A public community: a members-only one is not presented to other servers."""
     community_id = request.match_info["id"]
-    if not is_id(community_id):
-        return None
     async with request.app[STORE].pool.acquire() as conn:
-        return await get_community(conn, community_id, None)
+        found = await get_community(conn, community_id, None) if is_id(community_id) else None
+    if found is None:
+        raise Missing("community")
+    return found
 
 
-def _not_found(what: str) -> web.Response:
-    return problem(404, "Not Found", f"no such {what}")
+class Missing(Exception):
+    """What a request names is not here (or not for other servers): a 404."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+
+def _signed(handler: Handler) -> Handler:
+    """`handler` behind the authorized-fetch check, its `Missing` answered 404."""
+
+    @functools.wraps(handler)
+    async def serve(request: web.Request) -> web.Response:
+        if (refused := await _refused(request)) is not None:
+            return refused
+        try:
+            return await handler(request)
+        except Missing as missing:
+            return problem(404, "Not Found", f"no such {missing.what}")
+
+    return serve
 
 
 @routes.get(PREFIX + "/members/{id}")
+@_signed
 async def member_actor(request: web.Request) -> web.Response:
-    if (refused := await _refused(request)) is not None:
-        return refused
     member = await _member(request)
-    if member is None:
-        return _not_found("member")
     keys = await request.app[VAULT].keys(member.id)
     urls = Urls(request.app[OPTIONS].base_url)
     return _document(request, actors.person(urls, member, keys))
 
 
 @routes.get(PREFIX + "/communities/{id}")
+@_signed
 async def community_actor(request: web.Request) -> web.Response:
-    if (refused := await _refused(request)) is not None:
-        return refused
     community = await _community(request)
-    if community is None:
-        return _not_found("community")
     keys = await request.app[VAULT].keys(community.id)
     urls = Urls(request.app[OPTIONS].base_url)
     return _document(request, actors.group(urls, community, keys))
@@ -127,12 +147,9 @@ def _collection(collection_id: str, total: int) -> web.Response:
 
 
 @routes.get(PREFIX + "/members/{id}/followers")
+@_signed
 async def member_followers(request: web.Request) -> web.Response:
-    if (refused := await _refused(request)) is not None:
-        return refused
     member = await _member(request)
-    if member is None:
-        return _not_found("member")
     actor = Urls(request.app[OPTIONS].base_url).member(member.id)
     async with request.app[STORE].pool.acquire() as conn:
         remote = await count_followers(conn, member.id)
@@ -140,25 +157,19 @@ async def member_followers(request: web.Request) -> web.Response:
 
 
 @routes.get(PREFIX + "/members/{id}/following")
+@_signed
 async def member_following(request: web.Request) -> web.Response:
-    if (refused := await _refused(request)) is not None:
-        return refused
     member = await _member(request)
-    if member is None:
-        return _not_found("member")
     actor = Urls(request.app[OPTIONS].base_url).member(member.id)
     return _collection(actor.following, member.following_count)
 
 
 @routes.get(PREFIX + "/communities/{id}/followers")
+@_signed
 async def community_followers(request: web.Request) -> web.Response:
     """A community's followers are its members and the remote actors following it: what it
     announces reaches them."""
-    if (refused := await _refused(request)) is not None:
-        return refused
     community = await _community(request)
-    if community is None:
-        return _not_found("community")
     actor = Urls(request.app[OPTIONS].base_url).community(community.id)
     async with request.app[STORE].pool.acquire() as conn:
         remote = await count_followers(conn, community.id)
@@ -166,24 +177,18 @@ async def community_followers(request: web.Request) -> web.Response:
 
 
 @routes.get(PREFIX + "/members/{id}/outbox")
+@_signed
 async def member_outbox(request: web.Request) -> web.Response:
-    if (refused := await _refused(request)) is not None:
-        return refused
     member = await _member(request)
-    if member is None:
-        return _not_found("member")
     async with request.app[STORE].pool.acquire() as conn:
         total = await count_public_posts(conn, author_id=member.id)
     return _collection(Urls(request.app[OPTIONS].base_url).member(member.id).outbox, total)
 
 
 @routes.get(PREFIX + "/communities/{id}/outbox")
+@_signed
 async def community_outbox(request: web.Request) -> web.Response:
-    if (refused := await _refused(request)) is not None:
-        return refused
     community = await _community(request)
-    if community is None:
-        return _not_found("community")
     async with request.app[STORE].pool.acquire() as conn:
         total = await count_public_posts(conn, community_id=community.id)
     return _collection(Urls(request.app[OPTIONS].base_url).community(community.id).outbox, total)
@@ -209,15 +214,14 @@ def _object(request: web.Request, document: dict[str, Any], status: int = 200) -
 
 
 @routes.get(PREFIX + "/posts/{id}")
+@_signed
 async def post_object(request: web.Request) -> web.Response:
     """A post anyone may read as a `Note`; a deleted or removed one as a `Tombstone` (410)."""
-    if (refused := await _refused(request)) is not None:
-        return refused
     post_id = request.match_info["id"]
     async with request.app[STORE].pool.acquire() as conn:
         post = await get_post(conn, post_id, None) if is_id(post_id) else None
     if post is None:
-        return _not_found("post")
+        raise Missing("post")
     urls = Urls(request.app[OPTIONS].base_url)
     if post.status != "published":
         return _object(request, objects.tombstone(urls.post(post.id), "Note"), 410)
@@ -225,26 +229,24 @@ async def post_object(request: web.Request) -> web.Response:
 
 
 @routes.get(PREFIX + "/artefacts/{id}")
+@_signed
 async def artefact_object(request: web.Request) -> web.Response:
     """An artefact anyone may read, as an `Article`."""
-    if (refused := await _refused(request)) is not None:
-        return refused
     artefact_id = request.match_info["id"]
     async with request.app[STORE].pool.acquire() as conn:
         made = await get_artefact(conn, artefact_id, None) if is_id(artefact_id) else None
     if made is None:
-        return _not_found("artefact")
+        raise Missing("artefact")
     return _object(request, objects.artefact(Urls(request.app[OPTIONS].base_url), made))
 
 
 @routes.get(PREFIX + "/paths/{id}")
+@_signed
 async def path_object(request: web.Request) -> web.Response:
     """A published learning path anyone may read, as an `Article` with its steps."""
-    if (refused := await _refused(request)) is not None:
-        return refused
     path_id = request.match_info["id"]
     async with request.app[STORE].pool.acquire() as conn:
         learning = await get_path(conn, path_id, None) if is_id(path_id) else None
     if learning is None or learning.status == "draft":
-        return _not_found("path")
+        raise Missing("path")
     return _object(request, objects.path(Urls(request.app[OPTIONS].base_url), learning))
