@@ -8,18 +8,18 @@ server/projections/event_visibility.py lets them, decided once the read models h
 event, exactly as for event streams. Filters and visibility are as they stand when the event is
 handled, which is moments after it happened.
 
-Exactly one process enqueues: the one holding a PostgreSQL advisory lock; the others keep
-trying to take it. Each page's deliveries and the checkpoint move in one transaction that
-first checks the checkpoint is where this enqueuer left it, so a process that lost the lock
-without noticing writes nothing. Enqueueing a page again is harmless besides (a delivery is
-unique per endpoint and event): a page that makes no delivery moves the checkpoint at most
-once a second. The same process prunes the delivery log now and then (`webhook_log_days`).
+Exactly one process enqueues (server/projections/log_leader.py): the one holding a PostgreSQL
+advisory lock; the others keep trying to take it. Each page's deliveries and the checkpoint move
+in one transaction that first checks the checkpoint is where this enqueuer left it, so a process
+that lost the lock without noticing writes nothing. Enqueueing a page again is harmless besides
+(a delivery is unique per endpoint and event): a page that makes no delivery moves the
+checkpoint at most once a second. The same process prunes the delivery log now and then
+(`webhook_log_days`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
@@ -29,11 +29,11 @@ import asyncpg
 from server.api.cloudevents import envelope
 from server.api.event_filters import STREAMED, EventFilter, parse_types
 from server.api.webhook_queue import NewDelivery, enqueue, message_id, prune
-from server.db import CONNECTION_LOST, connect
 from server.events import RecordedEvent
 from server.events.envelope import Page
 from server.events.store import EventStore
 from server.projections.event_visibility import READ_MODELS, Visibility
+from server.projections.log_leader import LogLeader
 from server.projections.members import MembersProjection
 from server.projections.runner import ProjectionRunner
 from server.projections.webhooks import Target, WebhooksProjection, targets
@@ -43,15 +43,17 @@ log = logging.getLogger(__name__)
 LOCK_KEY = int.from_bytes(
     hashlib.blake2b(b"learnwork.webhooks.enqueuer", digest_size=8).digest(), "big", signed=True
 )
-IDLE_RECORD_INTERVAL = 1.0
-"""Seconds between two checkpoint writes while pages make no delivery."""
 ENDPOINT_MODELS = (WebhooksProjection.name, MembersProjection.name)
 """The read models `targets` reads: endpoints, and their tokens and members."""
 PRUNE_INTERVAL = 600.0
 """Seconds between two prunings of the delivery log (by the enqueuing process)."""
 
 
-class WebhookEnqueuer:
+class WebhookEnqueuer(LogLeader[list[NewDelivery]]):
+    name = "webhook-enqueuer"
+    lock_key = LOCK_KEY
+    checkpoint_table = "webhook_enqueuer"
+
     def __init__(
         self,
         store: EventStore,
@@ -66,82 +68,32 @@ class WebhookEnqueuer:
     ) -> None:
         """`enqueued` is called after deliveries are committed (to wake this process's
         sender); `poll_interval` is how often a standby asks for the lock."""
-        self._store = store
+        super().__init__(store, url, STREAMED, poll_interval=poll_interval)
         self._runner = runner
-        self._url = url
         self._source = source
         self._retry_seconds = retry_seconds
         self._log_days = log_days
         self._enqueued = enqueued
-        self._poll_interval = poll_interval
         self._filters: dict[Target, EventFilter] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._pruned_at = -PRUNE_INTERVAL
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._keep_running(), name="learnwork-webhook-enqueuer")
+    async def prepare(self, page: Page) -> list[NewDelivery]:
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._pruned_at >= PRUNE_INTERVAL:
+            await self._prune()
+            self._pruned_at = loop.time()
+        return await self._deliveries(page.events)
 
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+    async def write(self, conn: asyncpg.Connection, made: list[NewDelivery]) -> None:
+        await enqueue(conn, made, self._retry_seconds)
 
-    async def _keep_running(self) -> None:
-        delay = 0.05
-        while True:
-            try:
-                await self._run_while_leader()
-            except CONNECTION_LOST as exc:
-                log.warning("webhook enqueuer: connection lost (%s); restarting", exc)
-            except Exception:
-                log.exception("webhook enqueuer failed; restarting")
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
-
-    async def _run_while_leader(self) -> None:
-        lock = await connect(self._url, "learnwork-webhook-enqueuer")
-        try:
-            # Another process enqueues: stand by, asking the database (no local event to wait on).
-            while not await lock.fetchval("SELECT pg_try_advisory_lock($1)", LOCK_KEY):  # noqa: ASYNC110
-                await asyncio.sleep(self._poll_interval)
-            async with self._store.pool.acquire() as conn:
-                position = await conn.fetchval("SELECT position FROM webhook_enqueuer")
-            loop = asyncio.get_running_loop()
-            recorded_at = loop.time()
-            pruned_at = -PRUNE_INTERVAL
-            pages = self._store.subscribe(position, types=STREAMED, poll_interval=1.0)
-            async with contextlib.aclosing(pages):
-                async for page in pages:
-                    if lock.is_closed():
-                        return  # the lock went with its connection: compete for it again
-                    if loop.time() - pruned_at >= PRUNE_INTERVAL:
-                        await self._prune()
-                        pruned_at = loop.time()
-                    deliveries = await self._deliveries(page.events)
-                    if not deliveries and loop.time() - recorded_at < IDLE_RECORD_INTERVAL:
-                        continue
-                    if not await self._commit(position, page, deliveries):
-                        return  # someone else moved the checkpoint: start again from it
-                    position, recorded_at = page.position, loop.time()
-        finally:
-            if not lock.is_closed():
-                await lock.close()  # releases the advisory lock
+    def written(self, made: list[NewDelivery]) -> None:
+        self._enqueued()
 
     async def _prune(self) -> None:
         async with self._store.pool.acquire() as conn:
             if pruned := await prune(conn, self._log_days):
                 log.info("webhook delivery log: %d deliveries past their keeping dropped", pruned)
-
-    async def _commit(self, position: int, page: Page, deliveries: list[NewDelivery]) -> bool:
-        async with self._store.pool.acquire() as conn, conn.transaction():
-            current = await conn.fetchval("SELECT position FROM webhook_enqueuer FOR UPDATE")
-            if current != position:
-                return False
-            added = await enqueue(conn, deliveries, self._retry_seconds)
-            await conn.execute("UPDATE webhook_enqueuer SET position = $1", page.position)
-        if added:
-            self._enqueued()
-        return True
 
     async def _deliveries(self, events: Sequence[RecordedEvent]) -> list[NewDelivery]:
         if not events:
