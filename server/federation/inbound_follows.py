@@ -1,0 +1,98 @@
+"""Inbound follows: a remote actor's `Follow` of one of our members or public communities, and
+its `Undo`."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from server.commands import remote_follows
+from server.domain.common import is_id
+from server.domain.errors import DomainError
+from server.federation.client import FetchFailed
+from server.federation.keys import INSTANCE
+from server.federation.refused import Refused
+from server.federation.state import CLIENT, COMMANDS, OPTIONS, STORE
+from server.federation.urls import PREFIX, Urls
+from server.projections.remote_followers import follow_target
+
+
+async def follow(request: web.Request, activity: dict[str, Any]) -> None:
+    urls = Urls(request.app[OPTIONS].base_url)
+    target = ours(urls, activity.get("object"))
+    if target is None:
+        raise Refused(404, "Not Found", "the Follow's object is no actor of this instance")
+    inbox, shared_inbox = await _inboxes(request, activity["actor"])
+    try:
+        await remote_follows.receive_follow(
+            request.app[COMMANDS],
+            target_kind=target[0],
+            target_id=target[1],
+            follower=activity["actor"],
+            inbox=inbox,
+            shared_inbox=shared_inbox,
+            follow_id=activity["id"],
+        )
+    except DomainError as refused:
+        raise Refused(404, "Not Found", refused.detail) from None
+
+
+async def undo_follow(request: web.Request, undo: dict[str, Any], follow_id: str) -> bool:
+    async with request.app[STORE].pool.acquire() as conn:
+        target_id = await follow_target(conn, undo["actor"], follow_id)
+    if target_id is None:
+        return False  # no such follow here: nothing to undo
+    await remote_follows.receive_undo(
+        request.app[COMMANDS],
+        target_id=target_id,
+        follower=undo["actor"],
+        follow_id=follow_id,
+    )
+    return True
+
+
+HANDLERS = {"Follow": follow}
+UNDO_HANDLERS = {"Follow": undo_follow}
+
+
+def ours(urls: Urls, target: object) -> tuple[Literal["member", "community"], str] | None:
+    """(kind, id) of the member or community actor `target` is the id of, if it is ours."""
+    if not isinstance(target, str) or not target.startswith(urls.base + PREFIX + "/"):
+        return None
+    kind, _, entity = target.removeprefix(urls.base + PREFIX + "/").partition("/")
+    if not is_id(entity):
+        return None
+    if kind == "members":
+        return "member", entity
+    if kind == "communities":
+        return "community", entity
+    return None
+
+
+async def _inboxes(request: web.Request, actor: str) -> tuple[str, str | None]:
+    """The follower's inbox and shared inbox, from its actor document (fetched signed, as the
+    instance); both must be on the actor's host."""
+    urls = Urls(request.app[OPTIONS].base_url)
+    try:
+        document = await request.app[CLIENT].get(
+            actor, actor=INSTANCE, key_id=urls.instance.main_key
+        )
+    except FetchFailed as failed:
+        raise Refused(400, "Bad Request", f"the follower could not be fetched: {failed}") from None
+    host = urlsplit(actor).netloc
+    inbox = document.get("inbox")
+    endpoints = document.get("endpoints")
+    shared = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
+    if document.get("id") != actor or not _on(host, inbox):
+        raise Refused(400, "Bad Request", "the follower's document has no inbox of its own")
+    return inbox, shared if _on(host, shared) else None  # type: ignore[return-value]
+
+
+def _on(host: str, url: object) -> bool:
+    return (
+        isinstance(url, str)
+        and urlsplit(url).scheme in ("http", "https")
+        and (urlsplit(url).netloc == host)
+    )
