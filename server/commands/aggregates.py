@@ -10,10 +10,13 @@ from server.domain import (
     domain_blocks,
     endorsements,
     enrollments,
+    following,
     members,
     paths,
     posts,
+    remote_actors,
     remote_follows,
+    remote_objects,
     webhooks,
 )
 
@@ -31,3 +34,6 @@ ENDORSEMENTS = Aggregate("endorsement", endorsements.initial, endorsements.evolv
 WEBHOOKS = Aggregate("webhook", webhooks.initial, webhooks.evolve)
 DOMAIN_BLOCKS = Aggregate("domainblock", domain_blocks.initial, domain_blocks.evolve)
 REMOTE_FOLLOWS = Aggregate("remotefollow", remote_follows.initial, remote_follows.evolve)
+REMOTE_ACTORS = Aggregate("remoteactor", remote_actors.initial, remote_actors.evolve)
+FOLLOWING = Aggregate("following", following.initial, following.evolve)
+REMOTE_OBJECTS = Aggregate("remoteobject", remote_objects.initial, remote_objects.evolve)

@@ -12,7 +12,10 @@ from server.projections.journey import JourneyProjection
 from server.projections.members import MembersProjection
 from server.projections.paths import PathsProjection
 from server.projections.posts import PostsProjection
+from server.projections.remote_actors import RemoteActorsProjection
 from server.projections.remote_followers import RemoteFollowersProjection
+from server.projections.remote_following import RemoteFollowingProjection
+from server.projections.remote_objects import RemoteObjectsProjection
 from server.projections.runner import Projection
 from server.projections.search import SearchProjection
 from server.projections.webhooks import WebhooksProjection
@@ -31,5 +34,8 @@ def all_projections() -> list[Projection]:
         ActivitiesProjection(),
         WebhooksProjection(),
         RemoteFollowersProjection(),
+        RemoteActorsProjection(),
+        RemoteFollowingProjection(),
+        RemoteObjectsProjection(),
         DomainBlocksProjection(),
     ]

@@ -18,6 +18,7 @@ import msgspec
 
 from server.projections.members import MEMBER_COLUMNS, MemberView, member_view
 from server.projections.pagination import NEWEST, Page, after, page
+from server.projections.remote_objects import RemoteObjectView, feed_items
 from server.projections.visibility import author_active, community_visible, progress_shared
 
 
@@ -53,16 +54,21 @@ class FeedEndorsementView(msgspec.Struct, kw_only=True):
 
 class ActivityView(msgspec.Struct, kw_only=True):
     kind: str
-    """`post`, `artefact`, `path_published`, `path_completed` or `endorsement`."""
+    """`post`, `artefact`, `path_published`, `path_completed` or `endorsement`; or, from
+    another server, `remote_post`, `remote_artefact` or `remote_path`."""
     at: datetime
     position: int
-    actor: MemberView
-    """Who posted, published, completed or endorsed."""
+    actor: MemberView | None
+    """Who posted, published, completed or endorsed; None for what came from another server
+    (its author is `remote.author`)."""
     community: PlaceView | None = None
     post: FeedPostView | None = None
     artefact: FeedWorkView | None = None
     path: FeedWorkView | None = None
     endorsement: FeedEndorsementView | None = None
+    remote: RemoteObjectView | None = None
+    """What came from another server: a post, artefact or path by, or shared by, a remote
+    actor the reader follows."""
 
 
 # The columns of an activity `a` and what it is about, for `_view`; `$1` is the reader.
@@ -159,7 +165,20 @@ async def home_feed(
     """`member_id`'s home feed, as they may see it, newest first."""
     (before,) = after(cursor, int, first=NEWEST)
     rows = await conn.fetch(_HOME, member_id, before, limit + 1)
-    return page(rows, limit, _view, lambda r: (r[2],))
+    remote = await feed_items(conn, member_id, before, limit + 1)
+    items = [_view(r) for r in rows] + [_remote_view(at, item) for at, item in remote]
+    items.sort(key=lambda item: item.position, reverse=True)
+    return page(items, limit, lambda item: item, lambda item: (item.position,))
+
+
+def _remote_view(position: int, item: RemoteObjectView) -> ActivityView:
+    return ActivityView(
+        kind=f"remote_{item.kind}",
+        at=item.published,
+        position=position,
+        actor=None,
+        remote=item,
+    )
 
 
 async def community_feed(

@@ -17,6 +17,7 @@ from server.events.types import (
     members,
     paths,
     posts,
+    remote,
     webhooks,
 )
 from server.events.types.members import MemberRegistered
@@ -31,6 +32,7 @@ AREAS = (
     endorsements,
     webhooks,
     federation,
+    remote,
 )
 
 UPCASTERS: dict[tuple[str, int], Upcaster] = {}
