@@ -14,6 +14,7 @@ from server.api.keys import (
     HOME_FEEDS,
     OPTIONS,
     PROFILES,
+    REMOTE_DIRECTORY,
     RUNNER,
     SEARCHES,
     STORE,
@@ -33,8 +34,10 @@ from server.federation import state as federated
 from server.federation.client import SignedClient
 from server.federation.delivery import DELIVERY, DeliveryOptions, DeliverySender
 from server.federation.keys import KeyVault
+from server.federation.lookup import Directory
 from server.federation.outbox import OutboxEnqueuer
 from server.federation.outgoing import Translator
+from server.federation.remote_actors import RemoteActors
 from server.federation.remote_keys import RemoteKeys
 from server.federation.translators import all_translators
 from server.federation.urls import Urls
@@ -121,6 +124,13 @@ def create_app(
         app[federated.REMOTE_KEYS] = RemoteKeys(client, instance_key_id)
         app[COMMANDS] = app[federated.COMMANDS] = Commands.over(
             store, registration=RegistrationPolicy(settings.registration)
+        )
+        actors = app[federated.REMOTE_ACTORS] = RemoteActors(client, app[COMMANDS], instance_key_id)
+        app[REMOTE_DIRECTORY] = app[federated.DIRECTORY] = Directory(
+            Urls(settings.base_url),
+            client,
+            actors,
+            plain_http=settings.federation_allow_private_addresses,
         )
         # Even when another process runs the projections, reads wait on their checkpoints.
         projections = all_projections()

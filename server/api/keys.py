@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from aiohttp import web
 
 from server.commands.context import Commands
 from server.events.store import EventStore
+from server.events.types.remote import RemoteActorDescribed
 from server.projections.home_cache import HomeFeedCache
 from server.projections.profile_cache import ProfileCache
 from server.projections.runner import ProjectionRunner
@@ -53,6 +55,18 @@ class ApiOptions:
     """Webhook URLs may point into private networks (tests, closed networks)."""
 
 
+class RemoteDirectory(Protocol):
+    """Finds actors on other servers (federation provides it; the app factory hands it over)."""
+
+    async def resolve(self, text: str) -> RemoteActorDescribed:
+        """The remote actor named by `text` (an id, or `user@host`); LookupError if none."""
+        ...
+
+    def activity_id(self) -> str:
+        """A new id, on this instance, for an activity a member sends."""
+        ...
+
+
 STORE = web.AppKey("store", EventStore)
 COMMANDS = web.AppKey("commands", Commands)
 RUNNER = web.AppKey("runner", ProjectionRunner)
@@ -60,3 +74,4 @@ HOME_FEEDS = web.AppKey("home_feeds", HomeFeedCache)
 PROFILES = web.AppKey("profiles", ProfileCache)
 SEARCHES = web.AppKey("searches", SearchCache)
 OPTIONS = web.AppKey("options", ApiOptions)
+REMOTE_DIRECTORY = web.AppKey("remote_directory", RemoteDirectory)

@@ -17,6 +17,7 @@ from server.api import (
     path_insight,
     paths,
     posts,
+    remote,
     search,
     streams,
     webhooks,
@@ -40,6 +41,7 @@ MODULES = (
     streams,
     webhooks,
     domain_blocks,
+    remote,
 )
 
 

@@ -105,7 +105,13 @@ def decide(state: Following, command: Command) -> list[Event]:
             ]
         case Unfollow():
             if state.stands_or_waits and command.member_id == state.member_id:
-                return [FollowingUndone(follow_id=state.follow_id)]
+                return [
+                    FollowingUndone(
+                        member_id=state.member_id,
+                        actor_id=state.actor_id,
+                        follow_id=state.follow_id,
+                    )
+                ]
             return []
         case ReceiveAnswer():
             if (

@@ -8,15 +8,17 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from server.commands import remote_follows
+from server.commands import remote, remote_follows
 from server.domain.common import is_id
 from server.domain.errors import DomainError
 from server.federation.client import FetchFailed
 from server.federation.keys import INSTANCE
-from server.federation.refused import Refused
+from server.federation.refused import Refused, malformed
+from server.federation.remote_content import ids
 from server.federation.state import CLIENT, COMMANDS, OPTIONS, STORE
 from server.federation.urls import PREFIX, Urls
 from server.projections.remote_followers import follow_target
+from server.projections.remote_following import pending_follow
 
 
 async def follow(request: web.Request, activity: dict[str, Any]) -> None:
@@ -53,7 +55,34 @@ async def undo_follow(request: web.Request, undo: dict[str, Any], follow_id: str
     return True
 
 
-HANDLERS = {"Follow": follow}
+async def accept(request: web.Request, activity: dict[str, Any]) -> None:
+    await _answer(request, activity, accepted=True)
+
+
+async def reject(request: web.Request, activity: dict[str, Any]) -> None:
+    await _answer(request, activity, accepted=False)
+
+
+async def _answer(request: web.Request, activity: dict[str, Any], *, accepted: bool) -> None:
+    """A remote actor's answer to one of our members' `Follow`s, named by its id (what else it
+    accepts, we never asked for)."""
+    named = ids(activity.get("object"))
+    if not named:
+        raise malformed("object", "an Accept or Reject names the Follow it answers by its id")
+    async with request.app[STORE].pool.acquire() as conn:
+        asked = await pending_follow(conn, named[0])
+    if asked is None or asked[1] != activity["actor"]:
+        return
+    await remote.receive_answer(
+        request.app[COMMANDS],
+        member_id=asked[0],
+        actor_id=asked[1],
+        follow_id=named[0],
+        accepted=accepted,
+    )
+
+
+HANDLERS = {"Follow": follow, "Accept": accept, "Reject": reject}
 UNDO_HANDLERS = {"Follow": undo_follow}
 
 

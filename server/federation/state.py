@@ -11,6 +11,8 @@ from server.commands.context import Commands
 from server.events.store import EventStore
 from server.federation.client import SignedClient
 from server.federation.keys import KeyVault
+from server.federation.lookup import Directory
+from server.federation.remote_actors import RemoteActors
 from server.federation.remote_keys import RemoteKeys
 
 
@@ -32,3 +34,5 @@ VAULT = web.AppKey("federation_vault", KeyVault)
 CLIENT = web.AppKey("federation_client", SignedClient)
 REMOTE_KEYS = web.AppKey("federation_remote_keys", RemoteKeys)
 COMMANDS = web.AppKey("federation_commands", Commands)
+REMOTE_ACTORS = web.AppKey("federation_remote_actors", RemoteActors)
+DIRECTORY = web.AppKey("federation_directory", Directory)

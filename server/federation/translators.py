@@ -25,6 +25,7 @@ from server.events.types.federation import RemoteFollowAccepted
 from server.events.types.posts import PostPublished
 from server.federation import objects
 from server.federation.outgoing import Outgoing, Recipient, Translator
+from server.federation.translate_interactions import FollowRemoteActors, LikeRemoteObjects
 from server.federation.urls import Actor, Urls
 from server.projections.posts import get_post
 from server.projections.runner import tags
@@ -32,7 +33,12 @@ from server.projections.runner import tags
 
 def all_translators(urls: Urls) -> list[Translator]:
     """The translators of an instance whose actors' ids start with `urls.base`."""
-    return [AcceptFollows(urls), PublishPosts(urls)]
+    return [
+        AcceptFollows(urls),
+        PublishPosts(urls),
+        FollowRemoteActors(urls),
+        LikeRemoteObjects(urls),
+    ]
 
 
 AS = "https://www.w3.org/ns/activitystreams"

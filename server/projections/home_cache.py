@@ -86,7 +86,7 @@ class HomeFeedCache(PageCache):
             if item.remote is not None:
                 shown.add(remote_objects.key(item.remote.object_id))
                 if item.remote.author is not None:
-                    shown.add(remote_actors.key(item.remote.author.id))
+                    shown.add(remote_actors.key(item.remote.author.actor_id))
             for entity in (item.community, item.post, item.artefact, item.path):
                 if entity is not None:
                     shown.add(entity.id)

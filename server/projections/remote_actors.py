@@ -3,11 +3,13 @@ their inboxes are."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 
 import asyncpg
 import msgspec
 
+from server.domain import remote_actors
 from server.events import RecordedEvent
 from server.events.types.remote import RemoteActorDescribed
 from server.projections.runner import Projection, tags
@@ -47,6 +49,8 @@ class RemoteActorView(msgspec.Struct, kw_only=True):
     """A remote person or group, as our API shows it."""
 
     id: str
+    """Our name for it (a UUID): what to follow or endorse."""
+    actor_id: str
     """Its ActivityPub id."""
     kind: str
     name: str
@@ -59,20 +63,38 @@ class RemoteActorView(msgspec.Struct, kw_only=True):
 
 
 REMOTE_ACTOR_COLUMNS = (
-    "ra.actor_id, ra.kind, ra.username, ra.host, ra.name, ra.summary, ra.url, ra.icon"
+    "ra.actor_key, ra.actor_id, ra.kind, ra.username, ra.host, ra.name, ra.summary, ra.url, ra.icon"
 )
 
 
 def remote_actor_view(r: Sequence[object]) -> RemoteActorView:
-    actor_id, kind, username, host, name, summary, url, icon = r
+    key, actor_id, kind, username, host, name, summary, url, icon = r
     return RemoteActorView(
-        id=actor_id,  # type: ignore[arg-type]
+        id=str(uuid.UUID(key)),  # type: ignore[arg-type]
+        actor_id=actor_id,  # type: ignore[arg-type]
         kind=kind,  # type: ignore[arg-type]
         name=f"{username}@{host}",
         display_name=name or username,  # type: ignore[arg-type]
         summary=summary,  # type: ignore[arg-type]
         url=url,  # type: ignore[arg-type]
         icon=icon,  # type: ignore[arg-type]
+    )
+
+
+def described_view(described: RemoteActorDescribed) -> RemoteActorView:
+    """The view of an actor just described (before the read model shows it)."""
+    return remote_actor_view(
+        (
+            remote_actors.key(described.actor_id),
+            described.actor_id,
+            described.kind,
+            described.username,
+            described.host,
+            described.name,
+            described.summary,
+            described.url,
+            described.icon,
+        )
     )
 
 
@@ -88,8 +110,10 @@ async def inboxes(conn: asyncpg.Connection, actor_id: str) -> Inboxes | None:
     return None if row is None else Inboxes(row[0], row[1])
 
 
-async def get_remote_actor(conn: asyncpg.Connection, actor_id: str) -> RemoteActorView | None:
+async def get_remote_actor(conn: asyncpg.Connection, local: str) -> RemoteActorView | None:
+    """The remote actor our API names `local` (its key as a UUID)."""
     row = await conn.fetchrow(
-        f"SELECT {REMOTE_ACTOR_COLUMNS} FROM remote_actors ra WHERE ra.actor_id = $1", actor_id
+        f"SELECT {REMOTE_ACTOR_COLUMNS} FROM remote_actors ra WHERE ra.actor_key = $1",
+        uuid.UUID(local).hex,
     )
     return None if row is None else remote_actor_view(row)

@@ -72,7 +72,7 @@ async def list_following(conn: asyncpg.Connection, member_id: str) -> list[Remot
         member_id,
     )
     return [
-        RemoteFollowingView(actor=remote_actor_view(r[:8]), status=r[8], since=r[9]) for r in rows
+        RemoteFollowingView(actor=remote_actor_view(r[:9]), status=r[9], since=r[10]) for r in rows
     ]
 
 

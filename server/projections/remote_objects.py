@@ -119,7 +119,7 @@ def _content(content: RemoteContent) -> tuple[object, ...]:
         content.content,
         content.url,
         list(content.skills),
-        msgspec.json.encode(content.steps).decode(),
+        msgspec.json.encode(content.steps),
         content.revision,
     )
 
@@ -164,7 +164,7 @@ class RemoteObjectView(msgspec.Struct, kw_only=True):
 
 REMOTE_OBJECT_COLUMNS = (
     "o.id::text, o.object_id, o.learnwork_kind, o.name, o.summary, o.content, o.url, o.skills,"
-    " o.steps::text, o.revision, o.in_reply_to, o.audience, o.published, o.updated, o.deleted,"
+    " o.steps, o.revision, o.in_reply_to, o.audience, o.published, o.updated, o.deleted,"
     f" o.likes_count, {REMOTE_ACTOR_COLUMNS}"
 )
 """The columns `remote_object_view` reads: a remote object `o` and its author `ra` (joined
@@ -174,7 +174,7 @@ _STEPS = msgspec.json.Decoder(list[RemoteStep])
 
 
 def remote_object_view(r: Sequence[object]) -> RemoteObjectView:
-    author = r[16:24]
+    author = r[16:25]
     return RemoteObjectView(
         id=r[0],  # type: ignore[arg-type]
         object_id=r[1],  # type: ignore[arg-type]

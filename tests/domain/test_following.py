@@ -67,5 +67,5 @@ def test_a_rejected_follow_may_be_asked_again() -> None:
 
 def test_unfollow_undoes_the_follow_that_stands() -> None:
     state, made = _run(_follow(), Unfollow(member_id=MEMBER), Unfollow(member_id=MEMBER))
-    assert made[1:] == [[FollowingUndone(follow_id=FOLLOW)], []]
+    assert made[1:] == [[FollowingUndone(member_id=MEMBER, actor_id=ACTOR, follow_id=FOLLOW)], []]
     assert state.status == "undone"

@@ -70,6 +70,8 @@ class FollowingRejected(Event, frozen=True, tag="following.rejected"):
 class FollowingUndone(Event, frozen=True, tag="following.undone"):
     """The member stopped following: an `Undo` of `follow_id` goes to the actor."""
 
+    member_id: Id
+    actor_id: ActivityId
     follow_id: ActivityId
 
 
@@ -78,7 +80,14 @@ class RemoteStep(msgspec.Struct, frozen=True, kw_only=True):
 
     title: ShortText
     kind: Annotated[str, msgspec.Meta(max_length=20)] = ""
+    """`resource`, `artefact`, `post` or `text` at a Learnwork server."""
+    url: ActivityId | None = None
+    """A resource's link."""
     ref: ActivityId | None = None
+    """The artefact or post it points to, by its ActivityPub id."""
+    text: Summary = ""
+    """Sanitised HTML."""
+    estimated_minutes: int | None = None
 
 
 class RemoteContent(msgspec.Struct, frozen=True, kw_only=True):

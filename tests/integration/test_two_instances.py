@@ -1,0 +1,109 @@
+"""Two Learnwork instances in one run: a member of A follows a community on B and sees what is
+published there; what A's member does to it reaches B; a restart of B with deliveries queued
+loses nothing. Everything goes through the real apps, real HTTP on loopback, real signatures."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from tests.api.conftest import Member, register
+from tests.integration.conftest import Instance
+
+
+async def _until(check: Callable[[], Awaitable[Any]], seconds: float = 20) -> Any:
+    """The first truthy answer of `check`, asked until it comes."""
+    async with asyncio.timeout(seconds):
+        while not (found := await check()):  # noqa: ASYNC110 (another server is at work)
+            await asyncio.sleep(0.05)
+    return found
+
+
+async def _equals(value: Awaitable[Any], expected: Any) -> bool:
+    return await value == expected
+
+
+async def _home(member: Member, kind: str, text: str) -> dict[str, Any] | None:
+    feed = await member.expect("GET", "/api/v1/feeds/home", 200)
+    return next(
+        (
+            item
+            for item in feed["items"]
+            if item["kind"] == kind and text in (item["remote"]["html"] + item["remote"]["name"])
+        ),
+        None,
+    )
+
+
+async def _follow_guild(alice: Member, b: Instance) -> dict[str, Any]:
+    found = await alice.expect(
+        "POST", "/api/v1/remote/lookup", 200, json={"actor": f"guild@{b.host}"}
+    )
+    assert found["kind"] == "Group" and found["name"] == f"guild@{b.host}"
+    await alice.expect("POST", f"/api/v1/remote/actors/{found['id']}/follow", 200)
+
+    async def accepted() -> bool:
+        following = await alice.expect("GET", "/api/v1/remote/following", 200)
+        return [f["status"] for f in following] == ["accepted"]
+
+    await _until(accepted)
+    return found
+
+
+async def _setup(a: Instance, b: Instance) -> tuple[Member, Member, str]:
+    assert a.client is not None and b.client is not None
+    alice = await register(a.client, "alice")
+    bob = await register(b.client, "bob")
+    body = {"slug": "guild", "name": "Guild", "visibility": "public", "join_policy": "open"}
+    guild = (await bob.expect("POST", "/api/v1/communities", 201, json=body))["id"]
+    return alice, bob, guild
+
+
+async def test_a_member_follows_a_community_elsewhere_and_sees_its_posts(
+    instances: tuple[Instance, Instance],
+) -> None:
+    a, b = instances
+    alice, bob, guild = await _setup(a, b)
+    group = await _follow_guild(alice, b)
+
+    await bob.expect("POST", "/api/v1/posts", 201,
+                     json={"body": "Hello from *B*", "community_id": guild})  # fmt: skip
+    item = await _until(lambda: _home(alice, "remote_post", "Hello from"))
+    assert item["actor"] is None
+    assert item["remote"]["html"] == "<p>Hello from <em>B</em></p>"
+    assert item["remote"]["author"]["name"] == f"bob@{b.host}"
+    assert item["remote"]["audience"] == group["actor_id"]
+
+    # Unfollowing reaches B: the community counts one follower less (bob, its owner, stays).
+    async def followers() -> int:
+        assert b.client is not None
+        response = await b.client.get(f"/ap/communities/{guild}/followers",
+                                      headers={"Accept": "application/activity+json"})  # fmt: skip
+        return (await response.json())["totalItems"]
+
+    assert await followers() == 2
+    await alice.expect("DELETE", f"/api/v1/remote/actors/{group['id']}/follow", 200)
+    await _until(lambda: _equals(followers(), 1))
+    assert await alice.expect("GET", "/api/v1/remote/following", 200) == []
+
+
+async def test_a_restart_of_b_with_deliveries_queued_loses_nothing(
+    instances: tuple[Instance, Instance],
+) -> None:
+    a, b = instances
+    alice, bob, guild = await _setup(a, b)
+    await _follow_guild(alice, b)
+
+    await a.stop()  # B's deliveries to A fail and wait in its queue
+    for n in range(3):
+        await bob.expect("POST", "/api/v1/posts", 201,
+                         json={"body": f"While A was away {n}", "community_id": guild})  # fmt: skip
+    await asyncio.sleep(0.5)
+    await b.stop()
+    await b.start()
+    client = await a.start()
+    alice.client = client
+
+    for n in range(3):
+        await _until(lambda n=n: _home(alice, "remote_post", f"While A was away {n}"))
