@@ -12,7 +12,7 @@ import msgspec
 
 from server.api.keys import OPTIONS, REMOTE_DIRECTORY, RUNNER
 from server.api.routing import Api, Call, Written, written
-from server.commands import remote
+from server.commands import posts, remote
 from server.domain import remote_objects
 from server.domain.errors import Invalid, NotFound
 from server.projections.remote_actors import RemoteActorView, described_view, get_remote_actor
@@ -147,6 +147,38 @@ async def unlike(call: Call) -> Written:
     command = remote_objects.Unlike(member_id=call.actor.member_id)
     results = await remote.on_object(call.cx, found.object_id, command, actor=call.actor.member_id)
     return written(results, found.id)
+
+
+class ReplyRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    body: str
+    format: str = "markdown"
+
+
+@api.route(
+    "POST",
+    "/api/v1/remote/objects/{id}/replies",
+    tag="remote",
+    body=ReplyRequest,
+    response=Written,
+    status=201,
+    scope="write",
+    limit="write",
+    errors=(404, 422),
+)
+async def reply(call: Call) -> Written:
+    """Reply to it: a post on your profile that answers it (`in_reply_to_remote`), sent to its
+    author — and to the group it was written in, which passes it on — and to your followers.
+    The answer's `id` is your post's."""
+    found = await _object(call)
+    post_id, results = await posts.reply_remote(
+        call.cx,
+        call.actor,
+        object_id=found.object_id,
+        object_stands=not found.deleted,
+        body=call.body.body,
+        format=call.body.format,
+    )
+    return written(results, post_id)
 
 
 async def _actor(call: Call) -> RemoteActorView:

@@ -68,6 +68,27 @@ async def reply(
     return post_id, await cx.run(decide, actor=actor.member_id)
 
 
+async def reply_remote(
+    cx: Commands, actor: Actor, *, object_id: str, object_stands: bool, body: str, format: str
+) -> tuple[str, list[AppendResult]]:
+    """A reply, on the actor's profile, to the remote object `object_id` (the caller says
+    whether it stands here)."""
+    post_id = new_id()
+
+    async def decide() -> list[StreamAppend]:
+        loaded = cx.repo.new(POSTS, post_id)
+        command = posts.ReplyRemote(
+            actor=actor, body=body, format=format, object_id=object_id, object_stands=object_stands
+        )
+        return [
+            StreamAppend(
+                POSTS.stream(post_id), posts.decide(loaded.state, command), loaded.expected
+            )
+        ]
+
+    return post_id, await cx.run(decide, actor=actor.member_id)
+
+
 async def edit(
     cx: Commands, actor: Actor, post_id: str, *, body: str, format: str | None = None
 ) -> list[AppendResult]:

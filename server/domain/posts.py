@@ -51,6 +51,8 @@ class Post(msgspec.Struct, frozen=True):
     community_id: str | None = None
     """None: on the author's profile."""
     in_reply_to: str | None = None
+    in_reply_to_remote: str | None = None
+    """The ActivityPub id of what it answers on another server."""
     thread_id: str = ""
     """The first post of the thread (the post itself unless it is a reply)."""
     body: str = ""
@@ -98,6 +100,18 @@ class Reply(msgspec.Struct, frozen=True, kw_only=True):
     """The actor's access to the parent's community; required when the parent is in one."""
 
 
+class ReplyRemote(msgspec.Struct, frozen=True, kw_only=True):
+    """A reply to a remote object (named `in_reply_to` in errors): on the actor's profile."""
+
+    actor: Actor
+    body: str
+    format: str = "markdown"
+    object_id: str
+    """The remote object's ActivityPub id."""
+    object_stands: bool
+    """It is here and not a tombstone."""
+
+
 class Edit(msgspec.Struct, frozen=True, kw_only=True):
     actor: Actor
     body: str
@@ -128,7 +142,7 @@ class Remove(msgspec.Struct, frozen=True, kw_only=True):
     """The actor's access to the post's community; required when the post is in one."""
 
 
-Command = Publish | Reply | Edit | Delete | Like | Unlike | Remove
+Command = Publish | Reply | ReplyRemote | Edit | Delete | Like | Unlike | Remove
 
 
 # -- evolve ---------------------------------------------------------------------------------
@@ -144,6 +158,7 @@ def evolve(state: Post, event: Event) -> Post:
                 author_id=event.author_id,
                 community_id=event.community_id,
                 in_reply_to=event.in_reply_to,
+                in_reply_to_remote=event.in_reply_to_remote,
                 thread_id=event.thread_id,
                 body=event.body,
                 format=event.format,
@@ -170,6 +185,8 @@ def decide(state: Post, command: Command) -> list[Event]:
             return _publish(state, command)
         case Reply():
             return _reply(state, command)
+        case ReplyRemote():
+            return _reply_remote(state, command)
     if state.status == "none":
         raise NotFound("no such post")
     match command:
@@ -232,6 +249,21 @@ def _reply(state: Post, command: Reply) -> list[Event]:
             thread_id=parent.thread_id,
             community_id=parent.community_id,
             in_reply_to=parent.id,
+        )
+    ]
+
+
+def _reply_remote(state: Post, command: ReplyRemote) -> list[Event]:
+    _require_new(state)
+    if not command.object_stands:
+        raise NotFound("no such remote object to reply to", "in_reply_to")
+    return [
+        PostPublished(
+            author_id=command.actor.member_id,
+            body=_body(command.body),
+            format=_format(command.format),
+            thread_id=state.id,
+            in_reply_to_remote=command.object_id,
         )
     ]
 

@@ -56,6 +56,8 @@ def note(urls: Urls, post: PostView) -> dict[str, Any]:
     }
     if post.in_reply_to is not None:
         document["inReplyTo"] = urls.post(post.in_reply_to)
+    elif post.in_reply_to_remote is not None:
+        document["inReplyTo"] = post.in_reply_to_remote
     if post.edited_at is not None:
         document["updated"] = _time(post.edited_at)
     return document

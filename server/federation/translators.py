@@ -28,6 +28,7 @@ from server.federation.outgoing import Outgoing, Recipient, Translator
 from server.federation.translate_interactions import FollowRemoteActors, LikeRemoteObjects
 from server.federation.urls import Actor, Urls
 from server.projections.posts import get_post
+from server.projections.remote_actors import inboxes
 from server.projections.runner import tags
 
 
@@ -80,7 +81,14 @@ class AcceptFollows:
 
 class PublishPosts:
     types = tags(PostPublished)
-    read_models = ("posts", "communities", "members", "remote_followers")
+    read_models = (
+        "posts",
+        "communities",
+        "members",
+        "remote_followers",
+        "remote_objects",
+        "remote_actors",
+    )
 
     def __init__(self, urls: Urls) -> None:
         self._urls = urls
@@ -95,10 +103,12 @@ class PublishPosts:
                 continue  # not for everyone to read (a members-only community), or gone
             note = objects.note(self._urls, post)
             author = self._urls.member(post.author.id)
-            followers = await _followers(conn, post.author.id)
-            if followers:
+            recipients = await _followers(conn, post.author.id)
+            if post.in_reply_to_remote is not None:
+                recipients += await _replied_to(conn, post.in_reply_to_remote, note)
+            if recipients:
                 create = _activity(author, f"{note['id']}#create", "Create", note)
-                sent.append(Outgoing(create, post.author.id, author.main_key, followers))
+                sent.append(Outgoing(create, post.author.id, author.main_key, recipients))
             if post.community_id is not None:
                 community = self._urls.community(post.community_id)
                 members = await _followers(conn, post.community_id)
@@ -121,6 +131,29 @@ def _activity(actor: Actor, activity_id: str, kind: str, note: dict[str, Any]) -
         "cc": [*note["cc"], actor.followers] if kind == "Announce" else note["cc"],
         "object": note,
     }
+
+
+async def _replied_to(
+    conn: asyncpg.Connection, object_id: str, note: dict[str, Any]
+) -> list[Recipient]:
+    """The author of the remote object a reply answers, and the group it is in (which passes
+    the reply on to its followers, FEP-1b12): `note` is addressed to them too."""
+    row = await conn.fetchrow(
+        "SELECT author, audience FROM remote_objects WHERE object_id = $1", object_id
+    )
+    if row is None:
+        return []
+    author, audience = row
+    note["cc"] = [*note["cc"], author]
+    if audience is not None:
+        note["to"] = [*note["to"], audience]
+        note["audience"] = audience
+    found = []
+    for actor_id in (author, audience):
+        known = await inboxes(conn, actor_id) if actor_id else None
+        if known is not None:
+            found.append(Recipient(known.inbox, known.shared_inbox))
+    return found
 
 
 async def _followers(conn: asyncpg.Connection, target_id: str) -> list[Recipient]:

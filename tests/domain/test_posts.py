@@ -245,6 +245,18 @@ def test_a_reply_without_the_parents_community_access_is_a_caller_bug(
 # -- edit -----------------------------------------------------------------------------------
 
 
+def test_a_reply_to_a_remote_object_is_on_the_profile_in_a_thread_of_its_own() -> None:
+    remote = "https://b.example/ap/posts/1"
+    command = posts.ReplyRemote(actor=ada, body="Agreed", object_id=remote, object_stands=True)
+    events, state = run(posts.initial(REPLY), command)
+    assert events == [
+        PostPublished(author_id=ADA, body="Agreed", thread_id=REPLY, in_reply_to_remote=remote)
+    ]
+    assert state.in_reply_to_remote == remote and state.community_id is None
+    gone = msgspec.structs.replace(command, object_stands=False)
+    refused(posts.initial(REPLY), gone, NotFound, "in_reply_to")
+
+
 def test_the_author_edits_and_each_edit_is_counted() -> None:
     events, state = run(published(), posts.Edit(actor=ada, body="Hello, world"))
     assert events == [PostEdited(body="Hello, world", format="markdown")]

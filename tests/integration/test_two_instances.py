@@ -75,6 +75,13 @@ async def test_a_member_follows_a_community_elsewhere_and_sees_its_posts(
     assert item["remote"]["author"]["name"] == f"bob@{b.host}"
     assert item["remote"]["audience"] == group["actor_id"]
 
+    # Alice's reply reaches B as a remote reply to bob's post.
+    reply = await alice.expect("POST", f"/api/v1/remote/objects/{item['remote']['id']}/replies",
+                               201, json={"body": "Hello from *A*"})  # fmt: skip
+    assert reply["id"]
+    # Her like reaches B's author.
+    await alice.expect("POST", f"/api/v1/remote/objects/{item['remote']['id']}/like", 200)
+
     # Unfollowing reaches B: the community counts one follower less (bob, its owner, stays).
     async def followers() -> int:
         assert b.client is not None

@@ -10,7 +10,7 @@ from them (and sanitised) when read models are built.
 from __future__ import annotations
 
 from server.events.registry import Event
-from server.events.types.fields import Id, LongText, Summary, TextFormat
+from server.events.types.fields import Id, LongText, Summary, TextFormat, Url
 
 
 class PostPublished(Event, frozen=True, tag="post.published"):
@@ -24,6 +24,9 @@ class PostPublished(Event, frozen=True, tag="post.published"):
     community_id: Id | None = None
     """None: the post is on the author's profile. A reply is where its parent is."""
     in_reply_to: Id | None = None
+    in_reply_to_remote: Url | None = None
+    """A reply to a post, artefact or path on another server: its ActivityPub id. Such a
+    reply is on its author's profile and starts a thread of its own here."""
 
 
 class PostEdited(Event, frozen=True, tag="post.edited"):
