@@ -116,7 +116,7 @@ async def _community_id(call: Call) -> str:
     return community_id
 
 
-async def _moderated(call: Call) -> CommunityView:
+async def moderated(call: Call) -> CommunityView:
     """The community, for a list only its moderators, owners and instance admins may read."""
     view = await visible_community(call)
     if view.viewer_role not in ("moderator", "owner") and not call.actor.admin:
@@ -294,7 +294,7 @@ async def list_community_members(call: Call) -> Page[CommunityMemberView]:
 )
 async def list_join_requests(call: Call) -> Page[JoinRequestView]:
     """Pending requests to join, oldest first (moderators)."""
-    view = await _moderated(call)
+    view = await moderated(call)
     async with call.db() as conn:
         return await communities_read.list_requests(
             conn, view.id, call.query.cursor, call.query.limit
@@ -410,7 +410,7 @@ async def remove_member(call: Call) -> Written:
 )
 async def list_bans(call: Call) -> Page[BanView]:
     """Banned members, newest first (moderators)."""
-    view = await _moderated(call)
+    view = await moderated(call)
     async with call.db() as conn:
         return await communities_read.list_bans(conn, view.id, call.query.cursor, call.query.limit)
 

@@ -18,6 +18,7 @@ from server.api import (
     paths,
     posts,
     remote,
+    remote_follow_requests,
     search,
     streams,
     webhooks,
@@ -42,6 +43,7 @@ MODULES = (
     webhooks,
     domain_blocks,
     remote,
+    remote_follow_requests,
 )
 
 

@@ -12,8 +12,11 @@ from __future__ import annotations
 from typing import Literal
 
 from server.commands.aggregates import COMMUNITIES, MEMBERS, REMOTE_FOLLOWS
+from server.commands.communities import access_for
 from server.commands.context import Commands
 from server.domain import remote_follows
+from server.domain.common import Actor
+from server.domain.errors import NotFound
 from server.events import AppendResult, StreamAppend
 
 
@@ -64,6 +67,26 @@ async def receive_undo(
         return [StreamAppend(stream, events, loaded.expected)]
 
     return await cx.run(decide)
+
+
+async def answer(
+    cx: Commands, actor: Actor, *, community_id: str, follow_key: str, approve: bool
+) -> list[AppendResult]:
+    """A moderator approves (an `Accept` goes out) or turns down (a `Reject`) a remote follow
+    of `community_id` that waits."""
+
+    async def decide() -> list[StreamAppend]:
+        loaded = await cx.repo.load(REMOTE_FOLLOWS, follow_key)
+        if loaded.state.target_id != community_id:
+            raise NotFound("no such follow request")
+        access = await access_for(cx, community_id, actor.member_id)
+        command = remote_follows.Answer(
+            by=actor.member_id, moderates=access.is_moderator or actor.admin, approve=approve
+        )
+        events = remote_follows.decide(loaded.state, command)
+        return [StreamAppend(REMOTE_FOLLOWS.stream(follow_key), events, loaded.expected)]
+
+    return await cx.run(decide, actor=actor.member_id)
 
 
 async def _target(cx: Commands, kind: str, target_id: str) -> tuple[bool, bool]:

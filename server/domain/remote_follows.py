@@ -12,7 +12,9 @@ Rules:
 - the same `Follow` arriving again changes nothing; a new `Follow` from a follower already
   following is accepted again (servers re-send one when they lost track), so it gets another
   `Accept`;
-- only the follower undoes, and only a follow that stands or waits; anything else is ignored.
+- only the follower undoes, and only a follow that stands or waits; anything else is ignored;
+- a follow that waits is approved or turned down by a moderator or owner of the community
+  (or an instance admin); deciding again what was decided changes nothing.
 """
 
 from __future__ import annotations
@@ -22,15 +24,16 @@ from typing import Literal
 
 import msgspec
 
-from server.domain.errors import NotFound
+from server.domain.errors import Forbidden, NotFound
 from server.events import Event
 from server.events.types.federation import (
     RemoteFollowAccepted,
+    RemoteFollowRejected,
     RemoteFollowRequested,
     RemoteFollowUndone,
 )
 
-Status = Literal["none", "pending", "accepted", "undone"]
+Status = Literal["none", "pending", "accepted", "rejected", "undone"]
 
 
 class RemoteFollow(msgspec.Struct, frozen=True):
@@ -41,6 +44,7 @@ class RemoteFollow(msgspec.Struct, frozen=True):
     follower: str = ""
     follow_id: str = ""
     """The `Follow` activity that made the follow as it stands."""
+    inbox: str = ""
 
 
 def key(target_id: str, follower: str) -> str:
@@ -73,7 +77,17 @@ class ReceiveUndo(msgspec.Struct, frozen=True, kw_only=True):
     """The `Follow` the `Undo` names."""
 
 
-Command = ReceiveFollow | ReceiveUndo
+class Answer(msgspec.Struct, frozen=True, kw_only=True):
+    """A moderator's answer to a follow that waits."""
+
+    by: str
+    """The member answering."""
+    moderates: bool
+    """They moderate or own the followed community, or are an instance admin."""
+    approve: bool
+
+
+Command = ReceiveFollow | ReceiveUndo | Answer
 
 
 # -- evolve ---------------------------------------------------------------------------------
@@ -89,9 +103,12 @@ def evolve(state: RemoteFollow, event: Event) -> RemoteFollow:
                 target_id=event.target_id,
                 follower=event.follower,
                 follow_id=event.follow_id,
+                inbox=event.inbox,
             )
         case RemoteFollowAccepted():
             return msgspec.structs.replace(state, status="accepted", follow_id=event.follow_id)
+        case RemoteFollowRejected():
+            return msgspec.structs.replace(state, status="rejected")
         case RemoteFollowUndone():
             return msgspec.structs.replace(state, status="undone")
     return state
@@ -112,6 +129,28 @@ def decide(state: RemoteFollow, command: Command) -> list[Event]:
             ):
                 return [RemoteFollowUndone(follow_id=command.follow_id)]
             return []
+        case Answer():
+            return _answer(state, command)
+
+
+def _answer(state: RemoteFollow, command: Answer) -> list[Event]:
+    if state.status in ("none", "undone"):
+        raise NotFound("no such follow request")
+    if not command.moderates:
+        raise Forbidden("only the community's moderators and owners answer follow requests")
+    if state.status != "pending":
+        return []  # answered already
+    if command.approve:
+        return [RemoteFollowAccepted(follow_id=state.follow_id)]
+    return [
+        RemoteFollowRejected(
+            follow_id=state.follow_id,
+            target_id=state.target_id,
+            follower=state.follower,
+            inbox=state.inbox,
+            by=command.by,
+        )
+    ]
 
 
 def _follow(state: RemoteFollow, command: ReceiveFollow) -> list[Event]:

@@ -1,7 +1,8 @@
 """Translators for what our members do to actors and objects on other servers: a `Follow`
 (and its `Undo`) to the actor followed, a `Like` (and its `Undo`) to the author of the object
-liked — and, for an object in a group, to the group, which passes it on (FEP-1b12). Each goes
-to the actor's own inbox: it is meant for that actor, not for its whole server."""
+liked — and, for an object in a group, to the group, which passes it on (FEP-1b12); and a
+moderator's `Reject` of a remote follow. Each goes to the actor's own inbox: it is meant for
+that actor, not for its whole server."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import asyncpg
 
 from server.events import RecordedEvent
+from server.events.types.federation import RemoteFollowRejected
 from server.events.types.remote import (
     FollowingRequested,
     FollowingUndone,
@@ -58,6 +60,34 @@ class FollowRemoteActors:
                     activity, requested.member_id, member.main_key, [Recipient(recipient.inbox)]
                 )
             )
+        return sent
+
+
+class RejectFollows:
+    types = tags(RemoteFollowRejected)
+    read_models = ()
+
+    def __init__(self, urls: Urls) -> None:
+        self._urls = urls
+
+    async def translate(
+        self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]
+    ) -> list[Outgoing]:
+        sent = []
+        for event in events:
+            data: RemoteFollowRejected = event.data  # type: ignore[assignment]
+            community = self._urls.community(data.target_id)
+            follow = {"id": data.follow_id, "type": "Follow", "actor": data.follower,
+                      "object": community.id}  # fmt: skip
+            activity = {
+                "@context": AS,
+                "id": f"{community.id}#rejects/{event.id}",
+                "type": "Reject",
+                "actor": community.id,
+                "object": follow,
+            }
+            recipients = [Recipient(data.inbox)]
+            sent.append(Outgoing(activity, data.target_id, community.main_key, recipients))
         return sent
 
 

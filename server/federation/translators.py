@@ -25,7 +25,11 @@ from server.events.types.federation import RemoteFollowAccepted
 from server.events.types.posts import PostPublished
 from server.federation import objects
 from server.federation.outgoing import Outgoing, Recipient, Translator
-from server.federation.translate_interactions import FollowRemoteActors, LikeRemoteObjects
+from server.federation.translate_interactions import (
+    FollowRemoteActors,
+    LikeRemoteObjects,
+    RejectFollows,
+)
 from server.federation.urls import Actor, Urls
 from server.projections.posts import get_post
 from server.projections.remote_actors import inboxes
@@ -39,6 +43,7 @@ def all_translators(urls: Urls) -> list[Translator]:
         PublishPosts(urls),
         FollowRemoteActors(urls),
         LikeRemoteObjects(urls),
+        RejectFollows(urls),
     ]
 
 

@@ -5,12 +5,15 @@ undone follow is removed. Deliveries read the accepted ones; collections count t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import asyncpg
+import msgspec
 
 from server.events import RecordedEvent
 from server.events.types.federation import (
     RemoteFollowAccepted,
+    RemoteFollowRejected,
     RemoteFollowRequested,
     RemoteFollowUndone,
 )
@@ -20,7 +23,9 @@ from server.projections.runner import Projection, tags
 class RemoteFollowersProjection(Projection):
     name = "remote_followers"
     tables = ("remote_followers",)
-    event_types = tags(RemoteFollowRequested, RemoteFollowAccepted, RemoteFollowUndone)
+    event_types = tags(
+        RemoteFollowRequested, RemoteFollowAccepted, RemoteFollowRejected, RemoteFollowUndone
+    )
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         for event in events:
@@ -49,7 +54,7 @@ class RemoteFollowersProjection(Projection):
                         follow_key,
                         data.follow_id,
                     )
-                case RemoteFollowUndone():
+                case RemoteFollowUndone() | RemoteFollowRejected():
                     await conn.execute(
                         "DELETE FROM remote_followers WHERE follow_key = $1", follow_key
                     )
@@ -70,3 +75,23 @@ async def follow_target(conn: asyncpg.Connection, follower: str, follow_id: str)
         follower,
         follow_id,
     )
+
+
+class RemoteFollowRequestView(msgspec.Struct, kw_only=True):
+    id: str
+    """What to approve or reject."""
+    follower: str
+    """The remote actor's id."""
+    since: datetime
+
+
+async def list_requests(
+    conn: asyncpg.Connection, community_id: str
+) -> list[RemoteFollowRequestView]:
+    """The remote follows of `community_id` that wait for a moderator, oldest first."""
+    rows = await conn.fetch(
+        "SELECT follow_key, follower, since FROM remote_followers"
+        " WHERE target_id = $1 AND status = 'pending' ORDER BY since",
+        community_id,
+    )
+    return [RemoteFollowRequestView(id=r[0], follower=r[1], since=r[2]) for r in rows]

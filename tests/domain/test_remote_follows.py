@@ -7,10 +7,11 @@ from functools import reduce
 import pytest
 
 from server.domain import remote_follows as rf
-from server.domain.errors import NotFound
+from server.domain.errors import Forbidden, NotFound
 from server.events import Event
 from server.events.types.federation import (
     RemoteFollowAccepted,
+    RemoteFollowRejected,
     RemoteFollowRequested,
     RemoteFollowUndone,
 )
@@ -73,3 +74,33 @@ def test_only_the_follower_undoes_only_the_follow_that_stands() -> None:
     # Following again after undoing starts anew.
     state, events = run(state, follow(ALICE + "#follow/3"))
     assert [type(e) for e in events] == [RemoteFollowRequested, RemoteFollowAccepted]
+
+
+MODERATOR = "00000000-0000-4000-8000-00000000000d"
+
+
+def test_a_moderator_approves_or_rejects_a_follow_that_waits_once() -> None:
+    waiting, _ = run(after(), follow(target_kind="community", approves_by_hand=True))
+    approve = rf.Answer(by=MODERATOR, moderates=True, approve=True)
+    state, events = run(waiting, approve)
+    assert events == [RemoteFollowAccepted(follow_id=ALICE + "#follow/1")]
+    assert rf.decide(state, approve) == []  # answered already
+    state, events = run(waiting, rf.Answer(by=MODERATOR, moderates=True, approve=False))
+    assert events == [
+        RemoteFollowRejected(
+            follow_id=ALICE + "#follow/1",
+            target_id=TARGET,
+            follower=ALICE,
+            inbox=ALICE + "/inbox",
+            by=MODERATOR,
+        )
+    ]
+    assert state.status == "rejected"
+
+
+def test_only_moderators_answer_and_only_what_exists() -> None:
+    waiting, _ = run(after(), follow(target_kind="community", approves_by_hand=True))
+    with pytest.raises(Forbidden):
+        rf.decide(waiting, rf.Answer(by=MODERATOR, moderates=False, approve=True))
+    with pytest.raises(NotFound):
+        rf.decide(after(), rf.Answer(by=MODERATOR, moderates=True, approve=True))

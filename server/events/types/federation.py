@@ -64,6 +64,19 @@ class RemoteFollowAccepted(Event, frozen=True, tag="remote.follow_accepted"):
     follow_id: ActivityId
 
 
+class RemoteFollowRejected(Event, frozen=True, tag="remote.follow_rejected"):
+    """A moderator turned the pending follow down: a `Reject` of `follow_id` goes to the
+    follower's inbox."""
+
+    follow_id: ActivityId
+    target_id: Id
+    """The community followed."""
+    follower: ActivityId
+    inbox: ActivityId
+    by: Id
+    """The moderator (or instance admin) who decided."""
+
+
 class RemoteFollowUndone(Event, frozen=True, tag="remote.follow_undone"):
     """The follower undid its follow (`Undo` of `follow_id`)."""
 
@@ -93,5 +106,6 @@ TYPES: list[type[Event]] = [
     DomainUnblocked,
     RemoteFollowRequested,
     RemoteFollowAccepted,
+    RemoteFollowRejected,
     RemoteFollowUndone,
 ]
