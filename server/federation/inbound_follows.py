@@ -4,18 +4,16 @@ its `Undo`."""
 from __future__ import annotations
 
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from server.commands import remote, remote_follows
 from server.domain.common import is_id
 from server.domain.errors import DomainError
-from server.federation.client import FetchFailed
-from server.federation.keys import INSTANCE
 from server.federation.refused import Refused, malformed
+from server.federation.remote_actors import NotAnActor
 from server.federation.remote_content import ids
-from server.federation.state import CLIENT, COMMANDS, OPTIONS, STORE
+from server.federation.state import COMMANDS, OPTIONS, REMOTE_ACTORS, STORE
 from server.federation.urls import PREFIX, Urls
 from server.projections.remote_followers import follow_target
 from server.projections.remote_following import pending_follow
@@ -26,15 +24,18 @@ async def follow(request: web.Request, activity: dict[str, Any]) -> None:
     target = ours(urls, activity.get("object"))
     if target is None:
         raise Refused(404, "Not Found", "the Follow's object is no actor of this instance")
-    inbox, shared_inbox = await _inboxes(request, activity["actor"])
+    try:
+        follower = await request.app[REMOTE_ACTORS].get(activity["actor"])
+    except NotAnActor as failed:
+        raise Refused(400, "Bad Request", f"the follower: {failed}") from None
     try:
         await remote_follows.receive_follow(
             request.app[COMMANDS],
             target_kind=target[0],
             target_id=target[1],
             follower=activity["actor"],
-            inbox=inbox,
-            shared_inbox=shared_inbox,
+            inbox=follower.inbox,
+            shared_inbox=follower.shared_inbox,
             follow_id=activity["id"],
         )
     except DomainError as refused:
@@ -98,30 +99,3 @@ def ours(urls: Urls, target: object) -> tuple[Literal["member", "community"], st
     if kind == "communities":
         return "community", entity
     return None
-
-
-async def _inboxes(request: web.Request, actor: str) -> tuple[str, str | None]:
-    """The follower's inbox and shared inbox, from its actor document (fetched signed, as the
-    instance); both must be on the actor's host."""
-    urls = Urls(request.app[OPTIONS].base_url)
-    try:
-        document = await request.app[CLIENT].get(
-            actor, actor=INSTANCE, key_id=urls.instance.main_key
-        )
-    except FetchFailed as failed:
-        raise Refused(400, "Bad Request", f"the follower could not be fetched: {failed}") from None
-    host = urlsplit(actor).netloc
-    inbox = document.get("inbox")
-    endpoints = document.get("endpoints")
-    shared = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
-    if document.get("id") != actor or not _on(host, inbox):
-        raise Refused(400, "Bad Request", "the follower's document has no inbox of its own")
-    return inbox, shared if _on(host, shared) else None  # type: ignore[return-value]
-
-
-def _on(host: str, url: object) -> bool:
-    return (
-        isinstance(url, str)
-        and urlsplit(url).scheme in ("http", "https")
-        and (urlsplit(url).netloc == host)
-    )
