@@ -161,6 +161,7 @@ def create_app(
             runner,
             database_url,
             all_translators(urls) if translators is None else translators,
+            vault,
             retry_seconds=settings.federation_retry_seconds,
             enqueued=delivery.wake,
         )
