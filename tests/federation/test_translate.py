@@ -1,8 +1,9 @@
 """What our events make other servers receive, end to end over loopback: a remote actor follows
 a member and a community and gets each follow's `Accept`; a post in the community reaches it as
 the author's `Create` and the community's `Announce` (FEP-1b12) — at its shared inbox, signed by
-each actor, each activity with an integrity proof made with its actor's Ed25519 key — and a
-members-only post never does."""
+each actor, each activity with an integrity proof made with its actor's Ed25519 key — its edit
+as an `Update`, its deletion or removal as a `Delete` of its `Tombstone`; and a members-only
+post never does."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from server.federation import state
 from server.federation.urls import Urls
 from tests.api.conftest import Client, register, settle
-from tests.api.test_paths import _community
+from tests.api.test_paths import _community, _join
 from tests.federation.follower import Server, follow, follower, until
 
 
@@ -71,4 +72,52 @@ async def test_a_remote_follower_gets_accepts_then_posts(client: Client, alice: 
         "/inbox"  # public: her server's shared inbox
     }
     assert not alice.mentioning(inside["id"]) and not alice.mentioning("members only")
+    _proved_by_their_actors(alice)
+
+
+async def test_an_edit_goes_as_an_update_and_a_deletion_as_a_delete_of_the_tombstone(
+    client: Client, alice: Server
+) -> None:
+    ada, bob = await register(client, "ada"), await register(client, "bob")
+    sql = await _community(ada, "sql")
+    await _join(bob, "sql")
+    await settle(client)
+    urls = _urls(client)
+    author, community = urls.member(bob.id), urls.community(sql)
+    await follow(client, alice, author.id, community.id)
+    post = await bob.expect("POST", "/api/v1/posts", 201,
+                            json={"body": "First draft", "community_id": sql})  # fmt: skip
+    note_id = urls.post(post["id"])
+    await until(lambda: alice.of_type("Create"))
+
+    await bob.expect("PATCH", f"/api/v1/posts/{post['id']}", 200, json={"body": "Second *go*"})
+    await until(lambda: alice.of_type("Update") and len(alice.of_type("Announce")) == 2)
+    [update] = alice.of_type("Update")
+    assert update["actor"] == author.id and update["object"]["id"] == note_id
+    assert update["object"]["content"] == "<p>Second <em>go</em></p>"
+    assert update["object"]["updated"] >= update["object"]["published"]
+    assert update["to"] == ["https://www.w3.org/ns/activitystreams#Public", community.id]
+    announced = alice.of_type("Announce")[1]
+    assert announced["actor"] == community.id  # FEP-1b12: the group announces the activity
+    assert announced["object"]["type"] == "Update" and announced["object"]["id"] == update["id"]
+
+    await bob.expect("DELETE", f"/api/v1/posts/{post['id']}", 200)
+    await until(lambda: alice.of_type("Delete") and len(alice.of_type("Announce")) == 3)
+    [delete] = alice.of_type("Delete")
+    tombstone = {"id": note_id, "type": "Tombstone", "formerType": "Note"}
+    assert delete["actor"] == author.id and delete["object"] == tombstone
+    assert alice.of_type("Announce")[2]["object"]["id"] == delete["id"]
+    gone = await client.get(note_id.removeprefix(urls.base),
+                            headers={"Accept": "application/activity+json"})  # fmt: skip
+    assert gone.status == 410 and (await gone.json(content_type=None))["type"] == "Tombstone"
+
+    # A moderator's removal: the author's Delete still (Mastodon takes no other), announced.
+    taken = await bob.expect("POST", "/api/v1/posts", 201,
+                             json={"body": "Buy now", "community_id": sql})  # fmt: skip
+    await until(lambda: len(alice.of_type("Create")) == 2 and len(alice.of_type("Announce")) == 4)
+    await ada.expect("POST", f"/api/v1/posts/{taken['id']}/remove", 200, json={"reason": "spam"})
+    await until(lambda: len(alice.of_type("Delete")) == 2 and len(alice.of_type("Announce")) == 5)
+    removal = alice.of_type("Delete")[1]
+    assert removal["actor"] == author.id and removal["object"]["id"] == urls.post(taken["id"])
+    assert alice.of_type("Announce")[4]["object"]["id"] == removal["id"]
     _proved_by_their_actors(alice)
