@@ -3,20 +3,33 @@
 have an activity. Each module says what its events make:
 
 - server/federation/outbound_follows.py: a remote follow that stands → `Accept`;
-- server/federation/outbound_posts.py: posts → `Create`, `Update`, `Delete` of a `Note`,
+- server/federation/outbound_posts.py: posts → `Create`, `Update`, `Delete` of a `Note`;
+- server/federation/outbound_artefacts.py: artefacts → `Create`, `Update`, `Delete` of an
+  `Article`;
+- server/federation/outbound_paths.py: published learning paths → `Create`, `Update` of an
+  `Article`;
 
-from its author to the author's remote followers and, in a public community, announced by
+each from its author to the author's remote followers and, in a public community, announced by
 the community to its own (server/federation/outbound.py). Only what anyone may read goes out.
 """
 
 from __future__ import annotations
 
+from server.events.store import EventStore
+from server.federation.outbound_artefacts import ArtefactActivities
 from server.federation.outbound_follows import AcceptFollows
+from server.federation.outbound_paths import PathActivities
 from server.federation.outbound_posts import PostActivities
 from server.federation.outgoing import Translator
 from server.federation.urls import Urls
 
 
-def all_translators(urls: Urls) -> list[Translator]:
-    """The translators of an instance whose actors' ids start with `urls.base`."""
-    return [AcceptFollows(urls), PostActivities(urls)]
+def all_translators(urls: Urls, store: EventStore) -> list[Translator]:
+    """The translators of an instance whose actors' ids start with `urls.base`, reading the
+    log through `store` where the read models no longer tell."""
+    return [
+        AcceptFollows(urls),
+        PostActivities(urls),
+        ArtefactActivities(urls, store),
+        PathActivities(urls),
+    ]

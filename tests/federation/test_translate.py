@@ -2,19 +2,21 @@
 a member and a community and gets each follow's `Accept`; a post in the community reaches it as
 the author's `Create` and the community's `Announce` (FEP-1b12) — at its shared inbox, signed by
 each actor, each activity with an integrity proof made with its actor's Ed25519 key — its edit
-as an `Update`, its deletion or removal as a `Delete` of its `Tombstone`; and a members-only
-post never does."""
+as an `Update`, its deletion or removal as a `Delete` of its `Tombstone`; and nothing of a
+members-only community ever does, not even its edits and deletions."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import msgspec
 import pytest
 
+from server.api.keys import COMMANDS
 from server.federation import state
 from server.federation.urls import Urls
 from tests.api.conftest import Client, register, settle
-from tests.api.test_paths import _community, _join
+from tests.api.test_paths import _community, _join, _path
 from tests.federation.follower import Server, follow, follower, until
 
 
@@ -121,3 +123,38 @@ async def test_an_edit_goes_as_an_update_and_a_deletion_as_a_delete_of_the_tombs
     assert removal["actor"] == author.id and removal["object"]["id"] == urls.post(taken["id"])
     assert alice.of_type("Announce")[4]["object"]["id"] == removal["id"]
     _proved_by_their_actors(alice)
+
+
+async def test_nothing_of_a_members_only_community_leaves_nor_its_edits_and_deletions(
+    client: Client, alice: Server
+) -> None:
+    ada = await register(client, "ada")
+    hidden = await _community(ada, "hidden", visibility="members_only")
+    await settle(client)
+    await follow(client, alice, _urls(client).member(ada.id).id)
+
+    post = await ada.expect("POST", "/api/v1/posts", 201,
+                            json={"body": "between us", "community_id": hidden})  # fmt: skip
+    await ada.expect("PATCH", f"/api/v1/posts/{post['id']}", 200, json={"body": "still us"})
+    await ada.expect("DELETE", f"/api/v1/posts/{post['id']}", 200)
+    made = await ada.expect("POST", "/api/v1/artefacts", 201,
+                            json={"title": "Private notes", "community_id": hidden})  # fmt: skip
+    await ada.expect("PATCH", f"/api/v1/artefacts/{made['id']}", 200, json={"title": "Notes 2"})
+    await ada.expect("DELETE", f"/api/v1/artefacts/{made['id']}", 200)
+    path = await _path(ada, "hidden")
+    await ada.expect("PATCH", f"/api/v1/paths/{path}", 200, json={"title": "Secret path"})
+    await ada.expect("POST", f"/api/v1/paths/{path}/archive", 200)
+    marker = await ada.expect("POST", "/api/v1/posts", 201, json={"body": "in the open"})
+    await until(lambda: alice.mentioning(marker["id"]))
+
+    # The outbox takes the log in order: all that came before the marker was translated.
+    queued = await _queued(client)
+    for secret in (post["id"], made["id"], path, hidden, "between us", "Private notes"):
+        assert secret not in queued and not alice.mentioning(secret)
+
+
+async def _queued(client: Client) -> str:
+    """Every activity federation enqueued, as one text."""
+    async with client.server.app[COMMANDS].store.pool.acquire() as conn:
+        rows = await conn.fetch("SELECT body FROM federation_activities")
+    return msgspec.json.encode([msgspec.json.decode(r[0]) for r in rows]).decode()
