@@ -3,8 +3,9 @@ federation send — in one process at a time.
 
 Each page of events goes to every translator whose types it holds (server/federation/
 outgoing.py), once the read models the translator reads show the page; each activity becomes
-one delivery per inbox, followers sharing an inbox getting one there, with the activity's
-JSON fixed as it will be sent, its integrity proof included (server/federation/proofs.py).
+one delivery per inbox, followers sharing an inbox getting one there — none to a host under a
+blocked domain — with the activity's JSON fixed as it will be sent, its integrity proof
+included (server/federation/proofs.py).
 
 Exactly one process enqueues (server/projections/log_leader.py): the one holding a PostgreSQL
 advisory lock; the others keep trying to take it. Each page's deliveries and the checkpoint move
@@ -30,6 +31,7 @@ from server.federation.delivery_queue import NewActivity, enqueue
 from server.federation.keys import KeyVault
 from server.federation.outgoing import Outgoing, Translator, host_of, inboxes
 from server.federation.proofs import prove
+from server.projections.domain_blocks import blocked_hosts
 from server.projections.log_leader import LogLeader
 from server.projections.runner import ProjectionRunner
 
@@ -93,15 +95,23 @@ class OutboxEnqueuer(LogLeader[list[NewActivity]]):
                 await self._runner.wait_for(events[-1].position, list(translator.read_models))
             async with self._store.pool.acquire() as conn:
                 outgoing.extend(await translator.translate(conn, events))
+        if not outgoing:
+            return []
+        targets = [(o, inboxes(o.recipients)) for o in outgoing]
+        async with self._store.pool.acquire() as conn:
+            blocked = await blocked_hosts(conn, {host_of(i) for _, found in targets for i in found})
         created = datetime.now(UTC).replace(microsecond=0)
-        return [await self._prepared(o, created) for o in outgoing]
+        made = []
+        for activity, found in targets:
+            kept = [(inbox, host) for inbox in found if (host := host_of(inbox)) not in blocked]
+            if kept:
+                made.append(await self._prepared(activity, kept, created))
+        return made
 
-    async def _prepared(self, outgoing: Outgoing, created: datetime) -> NewActivity:
+    async def _prepared(
+        self, outgoing: Outgoing, kept: list[tuple[str, str]], created: datetime
+    ) -> NewActivity:
         signed = await prove(self._vault, outgoing, created)
         return NewActivity(
-            outgoing.id,
-            msgspec.json.encode(signed),
-            outgoing.actor,
-            outgoing.key_id,
-            [(inbox, host_of(inbox)) for inbox in inboxes(outgoing.recipients)],
+            outgoing.id, msgspec.json.encode(signed), outgoing.actor, outgoing.key_id, kept
         )
