@@ -1,7 +1,9 @@
 """Integrity proofs on everything federation sends (FEP-8b32): each activity is signed, when it
 is enqueued, with its actor's Ed25519 key — the `#ed25519-key` Multikey the actor's document
 lists in `assertionMethod` (server/federation/actors.py) — so every retry carries the same
-proof, and the activity can be verified wherever it is passed on, an Announce's included.
+proof, and the activity can be verified whoever passes it on. An activity a community
+announces is embedded without a proof of its own: the Announce's proof, the community's,
+covers it.
 
 The data integrity context is added to the activity's `@context` first: it defines `proof`
 and its terms, and the proof configuration holds the `@context` as it is then
