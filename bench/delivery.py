@@ -3,10 +3,10 @@
 On a fresh database (embedded PostgreSQL, or BENCH_DATABASE_URL's server), this process runs
 the event store, the outbox and one delivery sender as `learnwork serve` runs them (32
 deliveries in flight, at most 4 per host: the default settings), with a translator that makes
-each published post an Announce (~2 kB of JSON) by a community, signed with its RSA key. A
-second process is the remote side: one aiohttp server listening on 127.0.0.1 … 127.0.0.100 —
-100 hosts, as per-host concurrency and shared inboxes count them — answering 202 to every POST
-that carries a signature.
+each published post an Announce (~2 kB of JSON) by a community, with its integrity proof
+(Ed25519) and sent signed with its RSA key. A second process is the remote side: one aiohttp
+server listening on 127.0.0.1 … 127.0.0.100 — 100 hosts, as per-host concurrency and shared
+inboxes count them — answering 202 to every POST that carries a signature.
 
 1. **distinct inboxes**: one post to 1,000 followers with 1,000 inboxes, 10 on each host;
 2. **shared inboxes**: one post to the same followers, each host publishing a shared inbox.
@@ -208,6 +208,7 @@ async def run(server_url: str, args: argparse.Namespace) -> None:
         ProjectionRunner(store, url, []),
         url,
         [Announcing(community, audiences)],
+        vault,
         retry_seconds=2 * 24 * 3600.0,
         enqueued=sender.wake,
     )

@@ -170,7 +170,8 @@ def create_app(
             store,
             runner,
             database_url,
-            all_translators(urls) if translators is None else translators,
+            all_translators(urls, store) if translators is None else translators,
+            vault,
             retry_seconds=settings.federation_retry_seconds,
             enqueued=delivery.wake,
         )

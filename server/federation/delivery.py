@@ -7,6 +7,9 @@ addresses only. The answer moves the delivery on and counts for or against its h
 server/federation/delivery_rules.py says. At most `concurrency` requests are in flight from
 this process, and at most `host_concurrency` to one host from the whole cluster.
 
+A delivery whose host has come under a blocked domain since it was enqueued is not sent: it
+fails at once, saying so, and counts neither as an attempt nor against its host.
+
 The sender wakes when this process enqueues (`wake`), when a request ends (a slot is free),
 when a retry falls due, and at least every `POLL_SECONDS`, which is how deliveries enqueued by
 another process reach it. Every minute it also fails deliveries whose retry window ended
@@ -26,6 +29,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import asyncpg
 from aiohttp import web
 
 from server.db import CONNECTION_LOST
@@ -33,6 +37,7 @@ from server.events.store import EventStore
 from server.federation import delivery_queue, delivery_rules
 from server.federation.client import FetchFailed, SignedClient
 from server.federation.delivery_queue import Attempt, Claimed
+from server.projections.domain_blocks import blocked_hosts
 from server.retry import retry_after
 
 log = logging.getLogger(__name__)
@@ -123,7 +128,8 @@ class DeliverySender:
                 )
                 if len(claimed) < free and (due := await delivery_queue.seconds_to_next(conn)):
                     wait = min(max(due, 0.001), POLL_SECONDS)
-            for delivery in claimed:
+                sendable = await _drop_blocked(conn, claimed)
+            for delivery in sendable:
                 task = asyncio.create_task(self._send(delivery))
                 self._sending.add(task)
                 task.add_done_callback(self._done)
@@ -177,6 +183,20 @@ class DeliverySender:
             error = _clean(answer.body.decode("utf-8", "replace"))
         wait = retry_after(answer.retry_after, datetime.now(UTC))
         return Attempt(answer.status, error), wait
+
+
+async def _drop_blocked(conn: asyncpg.Connection, claimed: list[Claimed]) -> list[Claimed]:
+    """The claimed deliveries to send: those whose host a domain block keeps out are failed
+    instead."""
+    if not claimed:
+        return claimed
+    blocked = await blocked_hosts(conn, {delivery.host for delivery in claimed})
+    if not blocked:
+        return claimed
+    dropped = [(d, f"not sent: {blocked[d.host]} is blocked") for d in claimed if d.host in blocked]
+    await delivery_queue.drop(conn, dropped)
+    log.info("federation: %d deliveries to blocked domains dropped", len(dropped))
+    return [delivery for delivery in claimed if delivery.host not in blocked]
 
 
 def _clean(text: str) -> str:

@@ -223,6 +223,21 @@ async def record(
     return True
 
 
+async def drop(conn: asyncpg.Connection, dropped: Sequence[tuple[Claimed, str]]) -> int:
+    """Fail claimed deliveries without sending them, each with why (its domain is blocked):
+    no attempt is counted, and nothing against their hosts; how many were still held."""
+    rows = await conn.fetch(
+        "UPDATE federation_deliveries d SET status = 'failed', lease = NULL,"
+        " finished_at = now(), last_error = x.error"
+        " FROM unnest($1::bigint[], $2::uuid[], $3::text[]) AS x(id, lease, error)"
+        " WHERE d.id = x.id AND d.lease = x.lease RETURNING 1",
+        [claimed.id for claimed, _ in dropped],
+        [claimed.lease for claimed, _ in dropped],
+        [error for _, error in dropped],
+    )
+    return len(rows)
+
+
 async def expire(conn: asyncpg.Connection) -> int:
     """Fail the pending deliveries whose retry window ended while they waited (for a host that
     stayed unreachable); how many."""

@@ -50,23 +50,24 @@ def note(urls: Urls, post: PostView) -> dict[str, Any]:
         "content": post.html,
         "mediaType": "text/html",
         "source": {"content": post.body, "mediaType": _media_type(post.format)},
-        "published": _time(post.published_at),
+        "published": timestamp(post.published_at),
         "url": urls.post(post.id),
-        **_addressed(urls, author.followers, post.community_id),
+        **addressing(urls, author.followers, post.community_id),
     }
     if post.in_reply_to is not None:
         document["inReplyTo"] = urls.post(post.in_reply_to)
     elif post.in_reply_to_remote is not None:
         document["inReplyTo"] = post.in_reply_to_remote
     if post.edited_at is not None:
-        document["updated"] = _time(post.edited_at)
+        document["updated"] = timestamp(post.edited_at)
     return document
 
 
 def artefact(urls: Urls, made: ArtefactView) -> dict[str, Any]:
-    """An artefact's current revision: a work sample with its links and skills."""
+    """An artefact's current revision: a work sample with its links and skills; `updated`
+    once revised (Mastodon applies an `Update` only when it moves `updated` on)."""
     author = urls.member(made.author.id)
-    return {
+    document = {
         "@context": CONTEXT,
         "id": urls.artefact(made.id),
         "type": "Article",
@@ -76,13 +77,16 @@ def artefact(urls: Urls, made: ArtefactView) -> dict[str, Any]:
         "content": made.html,
         "mediaType": "text/html",
         "url": urls.artefact(made.id),
-        "published": _time(made.created_at),
+        "published": timestamp(made.created_at),
         "revision": made.revision,
         "links": list(made.links),
         "skills": list(made.skills),
         "tag": _hashtags(made.skills),
-        **_addressed(urls, author.followers, made.community_id),
+        **addressing(urls, author.followers, made.community_id),
     }
+    if made.revision > 1:
+        document["updated"] = timestamp(made.revised_at)
+    return document
 
 
 def path(urls: Urls, learning: PathView) -> dict[str, Any]:
@@ -99,8 +103,8 @@ def path(urls: Urls, learning: PathView) -> dict[str, Any]:
         "content": _steps_html(learning),
         "mediaType": "text/html",
         "url": urls.path(learning.id),
-        "published": _time(learning.published_at or learning.created_at),
-        "updated": _time(learning.updated_at),
+        "published": timestamp(learning.published_at or learning.created_at),
+        "updated": timestamp(learning.updated_at),
         "skills": list(learning.skills),
         "tag": _hashtags(learning.skills),
         "steps": [
@@ -119,7 +123,7 @@ def path(urls: Urls, learning: PathView) -> dict[str, Any]:
             }
             for step in learning.steps
         ],
-        **_addressed(urls, creator.followers, learning.community_id),
+        **addressing(urls, creator.followers, learning.community_id),
     }
 
 
@@ -128,7 +132,9 @@ def tombstone(object_id: str, former_type: str) -> dict[str, Any]:
     return {"@context": CONTEXT, "id": object_id, "type": "Tombstone", "formerType": former_type}
 
 
-def _addressed(urls: Urls, followers: str, community_id: str | None) -> dict[str, Any]:
+def addressing(urls: Urls, followers: str, community_id: str | None) -> dict[str, Any]:
+    """`to`, `cc` (and `audience`) of an object, or of an activity about it, whose author's
+    followers collection is `followers`, in community `community_id` (None: a profile)."""
     if community_id is None:
         return {"to": [PUBLIC], "cc": [followers]}
     community = urls.community(community_id).id
@@ -158,7 +164,8 @@ def _media_type(format: str) -> str:
     return "text/markdown" if format == "markdown" else "text/plain"
 
 
-def _time(at: datetime) -> str:
+def timestamp(at: datetime) -> str:
+    """`at` as ActivityStreams writes times (UTC, `Z`)."""
     return at.isoformat().replace("+00:00", "Z")
 
 

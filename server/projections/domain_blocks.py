@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import asyncpg
@@ -66,9 +66,29 @@ def _view(r: asyncpg.Record) -> DomainBlockView:
 async def blocked(conn: asyncpg.Connection, host: str) -> str | None:
     """The block that keeps `host` (perhaps with a port) out: a block of it, of it with that
     port, or of a domain it is under."""
+    return await conn.fetchval(
+        "SELECT domain FROM domain_blocks WHERE domain = ANY($1::text[]) LIMIT 1",
+        _candidates(host),
+    )
+
+
+async def blocked_hosts(conn: asyncpg.Connection, hosts: Collection[str]) -> dict[str, str]:
+    """Those of `hosts` a block keeps out (as `blocked` says of each), each with the block, in
+    one query."""
+    pairs = [(host, domain) for host in hosts for domain in _candidates(host)]
+    rows = await conn.fetch(
+        "SELECT DISTINCT ON (c.host) c.host, b.domain"
+        " FROM unnest($1::text[], $2::text[]) AS c(host, domain)"
+        " JOIN domain_blocks b ON b.domain = c.domain",
+        [host for host, _ in pairs],
+        [domain for _, domain in pairs],
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+def _candidates(host: str) -> list[str]:
+    """The blocks that would keep `host` out: itself (with its port, if any), and without the
+    port, itself and every domain it is under."""
     name = host.lower()
     labels = name.rpartition(":")[0].split(".") if ":" in name else name.split(".")
-    candidates = [name, *(".".join(labels[i:]) for i in range(len(labels) - 1))]
-    return await conn.fetchval(
-        "SELECT domain FROM domain_blocks WHERE domain = ANY($1::text[]) LIMIT 1", candidates
-    )
+    return [name, *(".".join(labels[i:]) for i in range(len(labels) - 1))]

@@ -6,8 +6,8 @@ from __future__ import annotations
 from server.federation import state
 from server.federation.urls import Urls
 from tests.api.conftest import Client, Member, register, settle
+from tests.federation.follower import Server, follower, until
 from tests.federation.test_inbox import _events, _follow, _followers, _post
-from tests.federation.test_translate import Server, _until, alice  # noqa: F401 (a fixture)
 
 
 async def _approval_community(client: Client, slug: str) -> tuple[Member, str]:
@@ -17,10 +17,12 @@ async def _approval_community(client: Client, slug: str) -> tuple[Member, str]:
     return owner, made["id"]
 
 
-async def test_moderators_approve_or_reject_remote_follows(
-    client: Client,
-    alice: Server,  # noqa: F811 (the fixture)
-) -> None:
+async def test_moderators_approve_or_reject_remote_follows(client: Client) -> None:
+    async with follower(client) as alice:
+        await _answered(client, alice)
+
+
+async def _answered(client: Client, alice: Server) -> None:
     reviewer, reviewed = await _approval_community(client, "reviewed")
     closer, closed = await _approval_community(client, "closed")
     outsider = await register(client, "outsider")
@@ -49,7 +51,7 @@ async def test_moderators_approve_or_reject_remote_follows(
     await closer.expect(
         "POST", f"/api/v1/communities/closed/remote_requests/{refused['id']}/reject", 200
     )
-    await _until(lambda: alice.of_type("Accept") and alice.of_type("Reject"))
+    await until(lambda: alice.of_type("Accept") and alice.of_type("Reject"))
     [accept], [reject] = alice.of_type("Accept"), alice.of_type("Reject")
     assert (accept["actor"], accept["object"]["id"]) == (
         urls.community(reviewed).id,

@@ -1,75 +1,43 @@
 """What our events make other servers receive, end to end over loopback: a remote actor follows
 a member and a community and gets each follow's `Accept`; a post in the community reaches it as
 the author's `Create` and the community's `Announce` (FEP-1b12) — at its shared inbox, signed by
-each actor — and a members-only post never does."""
+each actor, each activity with an integrity proof made with its actor's Ed25519 key — its edit
+as an `Update`, its deletion or removal as a `Delete` of its `Tombstone`; and nothing of a
+members-only community ever does, not even its edits and deletions."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
 
 import msgspec
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
-from cryptography.hazmat.primitives.asymmetric import rsa
 
+from server.api.keys import COMMANDS
 from server.federation import state
-from server.federation.signatures.common import SignatureRejected
-from server.federation.signatures.schemes import verify_request
 from server.federation.urls import Urls
 from tests.api.conftest import Client, register, settle
-from tests.api.test_paths import _community
-from tests.federation.inbox_sink import OurKeys
-from tests.federation.test_inbox import Remote, _document, _follow, _post
-
-
-@dataclass
-class Server(Remote):
-    """Alice's server: her actor document, and every POST to it with the key that signed it."""
-
-    received: list[tuple[str, dict[str, Any], str | None]] = field(default_factory=list)
-
-    def of_type(self, kind: str) -> list[dict[str, Any]]:
-        return [activity for _, activity, _ in self.received if activity["type"] == kind]
+from tests.api.test_paths import _community, _join, _path
+from tests.federation.follower import Server, follow, follower, until
 
 
 @pytest.fixture
 async def alice(client: Client) -> AsyncIterator[Server]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ours = OurKeys(client.server.app[state.VAULT])
-    app = web.Application()
-    server = TestServer(app, host="127.0.0.1")
-
-    async def actor(request: web.Request) -> web.Response:
-        return web.json_response(
-            _document(made.base, key), content_type="application/activity+json"
-        )
-
-    async def inbox(request: web.Request) -> web.Response:
-        body = await request.read()
-        try:
-            verified = await verify_request("POST", str(request.url), request.headers, body,
-                                            keys=ours, now=datetime.now(UTC))  # fmt: skip
-        except SignatureRejected:
-            return web.Response(status=401)
-        made.received.append((request.path, msgspec.json.decode(body), verified.key_id))
-        return web.Response(status=202)
-
-    app.router.add_get("/users/alice", actor)
-    app.router.add_post("/{path:.*}", inbox)
-    async with server:
-        made = Server(str(server.make_url("")).rstrip("/"), key)
-        yield made
+    async with follower(client) as server:
+        yield server
 
 
-async def _until(check: Any, seconds: float = 15) -> None:
-    async with asyncio.timeout(seconds):
-        while not check():  # noqa: ASYNC110 (waiting on another server's deliveries)
-            await asyncio.sleep(0.05)
+def _urls(client: Client) -> Urls:
+    return Urls(client.server.app[state.OPTIONS].base_url)
+
+
+def _proved_by_their_actors(alice: Server) -> None:
+    """Every activity alice received carries a proof that verifies with the Ed25519 key its
+    actor's document publishes."""
+    assert alice.received
+    for delivered in alice.received:
+        actor = delivered.activity["actor"]
+        assert delivered.proof == f"{actor}#ed25519-key", delivered.activity
+        assert delivered.activity["proof"]["proofPurpose"] == "assertionMethod"
 
 
 async def test_a_remote_follower_gets_accepts_then_posts(client: Client, alice: Server) -> None:
@@ -77,17 +45,15 @@ async def test_a_remote_follower_gets_accepts_then_posts(client: Client, alice: 
     sql = await _community(ada, "sql")
     hidden = await _community(ada, "hidden", visibility="members_only")
     await settle(client)
-    urls = Urls(client.server.app[state.OPTIONS].base_url)
+    urls = _urls(client)
     member, community = urls.member(ada.id), urls.community(sql)
-    for n, target in enumerate((member.id, community.id)):
-        assert (await _post(client, alice, _follow(alice, target, n)))[0] == 202
+    await follow(client, alice, member.id, community.id)
 
-    await _until(lambda: len(alice.of_type("Accept")) == 2)
     accepts = {a["actor"]: a for a in alice.of_type("Accept")}
-    assert accepts[member.id]["object"]["id"] == _follow(alice, member.id, 0)["id"]
+    assert accepts[member.id]["object"]["actor"] == alice.alice
     assert accepts[community.id]["object"]["actor"] == alice.alice
     # Each Accept went to alice's own inbox, signed by the actor that accepts.
-    assert {(path, key) for path, a, key in alice.received if a["type"] == "Accept"} == {
+    assert {(d.path, d.key_id) for d in alice.received if d.activity["type"] == "Accept"} == {
         ("/users/alice/inbox", member.main_key),
         ("/users/alice/inbox", community.main_key),
     }
@@ -96,7 +62,7 @@ async def test_a_remote_follower_gets_accepts_then_posts(client: Client, alice: 
                               json={"body": "members only", "community_id": hidden})  # fmt: skip
     post = await ada.expect("POST", "/api/v1/posts", 201,
                             json={"body": "Hello *fediverse*", "community_id": sql})  # fmt: skip
-    await _until(lambda: alice.of_type("Create") and alice.of_type("Announce"))
+    await until(lambda: alice.of_type("Create") and alice.of_type("Announce"))
     [create], [announce] = alice.of_type("Create"), alice.of_type("Announce")
     assert create["actor"] == member.id and announce["actor"] == community.id
     for activity in (create, announce):
@@ -104,8 +70,91 @@ async def test_a_remote_follower_gets_accepts_then_posts(client: Client, alice: 
         assert note["id"] == urls.post(post["id"]) and note["type"] == "Note"
         assert note["content"] == "<p>Hello <em>fediverse</em></p>"
         assert note["audience"] == community.id
-    assert {path for path, a, _ in alice.received if a["type"] in ("Create", "Announce")} == {
+    assert {d.path for d in alice.received if d.activity["type"] in ("Create", "Announce")} == {
         "/inbox"  # public: her server's shared inbox
     }
-    seen = msgspec.json.encode([activity for _, activity, _ in alice.received])
-    assert inside["id"].encode() not in seen and b"members only" not in seen
+    assert not alice.mentioning(inside["id"]) and not alice.mentioning("members only")
+    _proved_by_their_actors(alice)
+
+
+async def test_an_edit_goes_as_an_update_and_a_deletion_as_a_delete_of_the_tombstone(
+    client: Client, alice: Server
+) -> None:
+    ada, bob = await register(client, "ada"), await register(client, "bob")
+    sql = await _community(ada, "sql")
+    await _join(bob, "sql")
+    await settle(client)
+    urls = _urls(client)
+    author, community = urls.member(bob.id), urls.community(sql)
+    await follow(client, alice, author.id, community.id)
+    post = await bob.expect("POST", "/api/v1/posts", 201,
+                            json={"body": "First draft", "community_id": sql})  # fmt: skip
+    note_id = urls.post(post["id"])
+    await until(lambda: alice.of_type("Create"))
+
+    await bob.expect("PATCH", f"/api/v1/posts/{post['id']}", 200, json={"body": "Second *go*"})
+    await until(lambda: alice.of_type("Update") and len(alice.of_type("Announce")) == 2)
+    [update] = alice.of_type("Update")
+    assert update["actor"] == author.id and update["object"]["id"] == note_id
+    assert update["object"]["content"] == "<p>Second <em>go</em></p>"
+    assert update["object"]["updated"] >= update["object"]["published"]
+    assert update["to"] == ["https://www.w3.org/ns/activitystreams#Public", community.id]
+    announced = alice.of_type("Announce")[1]
+    assert announced["actor"] == community.id  # FEP-1b12: the group announces the activity
+    assert announced["object"]["type"] == "Update" and announced["object"]["id"] == update["id"]
+
+    await bob.expect("DELETE", f"/api/v1/posts/{post['id']}", 200)
+    await until(lambda: alice.of_type("Delete") and len(alice.of_type("Announce")) == 3)
+    [delete] = alice.of_type("Delete")
+    tombstone = {"id": note_id, "type": "Tombstone", "formerType": "Note"}
+    assert delete["actor"] == author.id and delete["object"] == tombstone
+    assert alice.of_type("Announce")[2]["object"]["id"] == delete["id"]
+    gone = await client.get(note_id.removeprefix(urls.base),
+                            headers={"Accept": "application/activity+json"})  # fmt: skip
+    assert gone.status == 410 and (await gone.json(content_type=None))["type"] == "Tombstone"
+
+    # A moderator's removal: the author's Delete still (Mastodon takes no other), announced.
+    taken = await bob.expect("POST", "/api/v1/posts", 201,
+                             json={"body": "Buy now", "community_id": sql})  # fmt: skip
+    await until(lambda: len(alice.of_type("Create")) == 2 and len(alice.of_type("Announce")) == 4)
+    await ada.expect("POST", f"/api/v1/posts/{taken['id']}/remove", 200, json={"reason": "spam"})
+    await until(lambda: len(alice.of_type("Delete")) == 2 and len(alice.of_type("Announce")) == 5)
+    removal = alice.of_type("Delete")[1]
+    assert removal["actor"] == author.id and removal["object"]["id"] == urls.post(taken["id"])
+    assert alice.of_type("Announce")[4]["object"]["id"] == removal["id"]
+    _proved_by_their_actors(alice)
+
+
+async def test_nothing_of_a_members_only_community_leaves_nor_its_edits_and_deletions(
+    client: Client, alice: Server
+) -> None:
+    ada = await register(client, "ada")
+    hidden = await _community(ada, "hidden", visibility="members_only")
+    await settle(client)
+    await follow(client, alice, _urls(client).member(ada.id).id)
+
+    post = await ada.expect("POST", "/api/v1/posts", 201,
+                            json={"body": "between us", "community_id": hidden})  # fmt: skip
+    await ada.expect("PATCH", f"/api/v1/posts/{post['id']}", 200, json={"body": "still us"})
+    await ada.expect("DELETE", f"/api/v1/posts/{post['id']}", 200)
+    made = await ada.expect("POST", "/api/v1/artefacts", 201,
+                            json={"title": "Private notes", "community_id": hidden})  # fmt: skip
+    await ada.expect("PATCH", f"/api/v1/artefacts/{made['id']}", 200, json={"title": "Notes 2"})
+    await ada.expect("DELETE", f"/api/v1/artefacts/{made['id']}", 200)
+    path = await _path(ada, "hidden")
+    await ada.expect("PATCH", f"/api/v1/paths/{path}", 200, json={"title": "Secret path"})
+    await ada.expect("POST", f"/api/v1/paths/{path}/archive", 200)
+    marker = await ada.expect("POST", "/api/v1/posts", 201, json={"body": "in the open"})
+    await until(lambda: alice.mentioning(marker["id"]))
+
+    # The outbox takes the log in order: all that came before the marker was translated.
+    queued = await _queued(client)
+    for secret in (post["id"], made["id"], path, hidden, "between us", "Private notes"):
+        assert secret not in queued and not alice.mentioning(secret)
+
+
+async def _queued(client: Client) -> str:
+    """Every activity federation enqueued, as one text."""
+    async with client.server.app[COMMANDS].store.pool.acquire() as conn:
+        rows = await conn.fetch("SELECT body FROM federation_activities")
+    return msgspec.json.encode([msgspec.json.decode(r[0]) for r in rows]).decode()
