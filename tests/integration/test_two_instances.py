@@ -67,8 +67,8 @@ async def test_a_member_follows_a_community_elsewhere_and_sees_its_posts(
     alice, bob, guild = await _setup(a, b)
     group = await _follow_guild(alice, b)
 
-    await bob.expect("POST", "/api/v1/posts", 201,
-                     json={"body": "Hello from *B*", "community_id": guild})  # fmt: skip
+    hello = await bob.expect("POST", "/api/v1/posts", 201,
+                             json={"body": "Hello from *B*", "community_id": guild})  # fmt: skip
     item = await _until(lambda: _home(alice, "remote_post", "Hello from"))
     assert item["actor"] is None
     assert item["remote"]["html"] == "<p>Hello from <em>B</em></p>"
@@ -82,6 +82,15 @@ async def test_a_member_follows_a_community_elsewhere_and_sees_its_posts(
     # Her like reaches B's author.
     await alice.expect("POST", f"/api/v1/remote/objects/{item['remote']['id']}/like", 200)
 
+    # Bob deletes his post: a tombstone on B (410) and on A (gone from the feed).
+    await bob.expect("DELETE", f"/api/v1/posts/{hello['id']}", 200)
+    await _until(lambda: _gone(alice, item["remote"]["id"]))
+    assert await _home(alice, "remote_post", "Hello from") is None
+    assert b.client is not None
+    served = await b.client.get(f"/ap/posts/{hello['id']}",
+                                headers={"Accept": "application/activity+json"})  # fmt: skip
+    assert (served.status, (await served.json())["type"]) == (410, "Tombstone")
+
     # Unfollowing reaches B: the community counts one follower less (bob, its owner, stays).
     async def followers() -> int:
         assert b.client is not None
@@ -93,6 +102,51 @@ async def test_a_member_follows_a_community_elsewhere_and_sees_its_posts(
     await alice.expect("DELETE", f"/api/v1/remote/actors/{group['id']}/follow", 200)
     await _until(lambda: _equals(followers(), 1))
     assert await alice.expect("GET", "/api/v1/remote/following", 200) == []
+
+
+async def test_paths_and_artefacts_arrive_whole_and_a_delete_tombstones_on_both(
+    instances: tuple[Instance, Instance],
+) -> None:
+    a, b = instances
+    alice, bob, guild = await _setup(a, b)
+    await _follow_guild(alice, b)
+
+    steps = [
+        {"kind": "resource", "title": "Read the manual", "url": "https://example.org/manual"},
+        {"kind": "text", "title": "Write a query", "text": "Any query", "estimated_minutes": 20},
+    ]
+    path = await bob.expect("POST", "/api/v1/communities/guild/paths", 201,
+                            json={"title": "SQL from zero", "steps": steps})  # fmt: skip
+    await bob.expect("POST", f"/api/v1/paths/{path['id']}/publish", 200)
+    body = {"title": "Query plans", "summary": "What EXPLAIN says", "body": "Read the *plan*",
+            "skills": ["SQL", "Query tuning"], "community_id": guild}  # fmt: skip
+    artefact = await bob.expect("POST", "/api/v1/artefacts", 201, json=body)
+
+    learning = (await _until(lambda: _home(alice, "remote_path", "SQL from zero")))["remote"]
+    assert [(s["title"], s["kind"]) for s in learning["steps"]] == [
+        ("Read the manual", "resource"),
+        ("Write a query", "text"),
+    ]
+    assert learning["steps"][0]["url"] == "https://example.org/manual"
+    assert learning["steps"][1]["estimated_minutes"] == 20
+    work = (await _until(lambda: _home(alice, "remote_artefact", "Query plans")))["remote"]
+    assert work["skills"] == ["sql", "query tuning"] and work["revision"] == 1
+    assert work["html"] == "<p>Read the <em>plan</em></p>"
+    assert work["summary"] == "What EXPLAIN says"
+
+    # B's author deletes the artefact: gone on B and from A's feed.
+    await bob.expect("DELETE", f"/api/v1/artefacts/{artefact['id']}", 200)
+    await _until(lambda: _gone(alice, work["id"]))
+    assert await _home(alice, "remote_artefact", "Query plans") is None
+    assert b.client is not None
+    served = await b.client.get(f"/ap/artefacts/{artefact['id']}",
+                                headers={"Accept": "application/activity+json"})  # fmt: skip
+    assert served.status == 404
+
+
+async def _gone(member: Member, remote_id: str) -> bool:
+    response = await member.request("GET", f"/api/v1/remote/objects/{remote_id}")
+    return response.status == 404
 
 
 async def test_a_restart_of_b_with_deliveries_queued_loses_nothing(
