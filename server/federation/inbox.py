@@ -11,13 +11,15 @@ Checked in this order; each refusal is a problem (RFC 9457) and writes nothing:
 4. the HTTP signature — RFC 9421 or draft-cavage, covering a digest of the body — verifies with
    the key its id names, fetched from its actor (401, with the `reason`);
 5. the activity reads as JSON-LD (server/federation/jsonld.py: 400 naming `@context`), still
-   with a string `id`, `type` and `actor` once read in our context (400);
+   with a string `type`, and the same `id` and `actor`, once read in our context (400) — so
+   that the actor checked against blocks and the rate is the one the activity names;
 6. that key's owner is the activity's `actor`: nobody speaks for someone else (401);
 7. an integrity proof, if it carries one, verifies with a key of its actor's
    (server/federation/proofs.py: 401, `reason: bad_proof`).
 
 What is handed on is the activity read in our context (`normalise`), whatever context its
 sender wrote it in.
+
 Then what the activity asks is done (server/federation/inbound.py). The activity's id makes
 it idempotent: delivered twice (even at once), it is written once.
 """
@@ -62,7 +64,7 @@ async def inbox(request: web.Request) -> web.Response:
 
 
 async def _verified(request: web.Request) -> dict[str, Any]:
-    """The activity, once it is well-formed and signed by its actor."""
+    """The activity read in our context, once it is well-formed and signed by its actor."""
     if request.content_length is not None and request.content_length > MAX_BYTES:
         raise Refused(413, "Content Too Large", f"an activity is at most {MAX_BYTES} bytes")
     if not _activity_json(request.headers.get("Content-Type", "")):
@@ -106,6 +108,9 @@ async def _verified(request: web.Request) -> dict[str, Any]:
     except ContextRejected as rejected:
         raise malformed("@context", f"not readable as JSON-LD: {rejected}") from None
     _require_strings(normalised)
+    for field in ("id", "actor"):
+        if normalised[field] != activity[field]:
+            raise malformed(field, f"its @context makes {field} mean something else")
     if verified.owner != normalised["actor"]:
         raise Refused(
             401,

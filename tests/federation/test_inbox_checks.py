@@ -143,6 +143,12 @@ async def test_what_is_handed_on_is_read_in_our_context(
     response = await _post(client, remote, renamed)
     assert response.status == 400
     assert (await response.json())["errors"][0]["field"] == "actor"
+    # ... and the real actor smuggled in under another name, past the checks of `actor`'s host.
+    smuggled = {**renamed, "id": f"{remote.alice}#follows/4", "as:actor": remote.alice,
+                "actor": "https://innocent.example/users/x"}  # fmt: skip
+    response = await _post(client, remote, smuggled)
+    assert response.status == 400
+    assert (await response.json())["errors"][0]["field"] == "actor"
     assert await _events(client) == before
 
 
