@@ -92,6 +92,8 @@ def create_app(
             open_registrations=settings.registration == "open",
             authorized_fetch=settings.federation_authorized_fetch,
             allow_private_addresses=settings.federation_allow_private_addresses,
+            inbox_rate=settings.federation_inbox_rate,
+            inbox_burst=settings.federation_inbox_burst,
         ),
     )
 

@@ -240,6 +240,20 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         _doc("How long another server has to answer one request (a delivery or a fetch)."),
         msgspec.Meta(gt=0, le=300),
     ] = 10.0
+    federation_inbox_rate: Annotated[
+        float,
+        _doc(
+            "Activities per second each server process accepts into its inboxes from one "
+            "remote server (the host of the activity's actor), on average; beyond it and the "
+            "burst, 429 with Retry-After."
+        ),
+        msgspec.Meta(gt=0),
+    ] = 20.0
+    federation_inbox_burst: Annotated[
+        int,
+        _doc("Activities one remote server may deliver at once before its inbox rate applies."),
+        msgspec.Meta(ge=1),
+    ] = 200
 
     @property
     def base_url(self) -> str:

@@ -18,7 +18,6 @@ import msgspec
 from aiohttp import web
 
 from server.api.keys import COMMANDS, OPTIONS, RUNNER, ApiOptions
-from server.api.ratelimit import RateLimiter
 from server.commands.accounts import Credential, authenticate
 from server.commands.context import Commands
 from server.domain.common import Actor, is_id
@@ -26,6 +25,7 @@ from server.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotF
 from server.events import AppendResult, EventTooLarge, InvalidAppend, WrongExpectedVersion
 from server.problems import problem
 from server.projections.pagination import BadCursor
+from server.ratelimit import RateLimiter
 
 MIN_POSITION = "Learnwork-Min-Position"
 POSITION = "Learnwork-Position"
@@ -254,9 +254,9 @@ LIMITERS = web.AppKey("rate_limiters", dict[str, RateLimiter])
 
 def limiters(options: ApiOptions) -> dict[str, RateLimiter]:
     return {
-        "write": RateLimiter(options.writes_per_minute),
-        "write_ip": RateLimiter(options.writes_per_minute * 2),
-        "sign_in": RateLimiter(options.sign_ins_per_minute),
+        "write": RateLimiter.per_minute(options.writes_per_minute),
+        "write_ip": RateLimiter.per_minute(options.writes_per_minute * 2),
+        "sign_in": RateLimiter.per_minute(options.sign_ins_per_minute),
     }
 
 

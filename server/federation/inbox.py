@@ -4,11 +4,21 @@ Checked in this order; each refusal is a problem (RFC 9457) and writes nothing:
 
 1. size (at most `MAX_BYTES`: 413), media type (ActivityStreams JSON: 415), and a JSON object
    nested at most `MAX_DEPTH` deep with an `id`, a `type` and an `actor` (400);
-2. the actor's domain is not blocked by an admin (403) — checked before anything is fetched
+2. the rate of activities from the actor's host (a token bucket per host, in this process:
+   429 with `Retry-After`) — before anything costly is done for it;
+3. the actor's domain is not blocked by an admin (403) — checked before anything is fetched
    from it;
-3. the HTTP signature — RFC 9421 or draft-cavage, covering a digest of the body — verifies with
+4. the HTTP signature — RFC 9421 or draft-cavage, covering a digest of the body — verifies with
    the key its id names, fetched from its actor (401, with the `reason`);
-4. that key's owner is the activity's `actor`: nobody speaks for someone else (401).
+5. the activity reads as JSON-LD (server/federation/jsonld.py: 400 naming `@context`), still
+   with a string `type`, and the same `id` and `actor`, once read in our context (400) — so
+   that the actor checked against blocks and the rate is the one the activity names;
+6. that key's owner is the activity's `actor`: nobody speaks for someone else (401);
+7. an integrity proof, if it carries one, verifies with a key of its actor's
+   (server/federation/inbound_proofs.py: 401, `reason: bad_proof`).
+
+What is handed on is the activity read in our context (`normalise`), whatever context its
+sender wrote it in.
 
 Then what the activity asks is done (server/federation/inbound.py). The activity's id makes
 it idempotent: delivered twice (even at once), it is written once.
@@ -25,11 +35,13 @@ from aiohttp import web
 
 from server.federation import inbound
 from server.federation.client import MAX_DEPTH, depth
+from server.federation.inbound_proofs import check_proof
+from server.federation.jsonld import ContextRejected, normalise
 from server.federation.negotiation import ACTIVITY_JSON, AS_PROFILE, LD_JSON
 from server.federation.refused import Refused, malformed
 from server.federation.signatures.common import SignatureRejected
 from server.federation.signatures.schemes import verify_request
-from server.federation.state import OPTIONS, REMOTE_KEYS, STORE
+from server.federation.state import INBOX_LIMITER, OPTIONS, REMOTE_KEYS, STORE
 from server.federation.urls import PREFIX
 from server.projections.domain_blocks import blocked
 
@@ -52,7 +64,7 @@ async def inbox(request: web.Request) -> web.Response:
 
 
 async def _verified(request: web.Request) -> dict[str, Any]:
-    """The activity, once it is well-formed and signed by its actor."""
+    """The activity read in our context, once it is well-formed and signed by its actor."""
     if request.content_length is not None and request.content_length > MAX_BYTES:
         raise Refused(413, "Content Too Large", f"an activity is at most {MAX_BYTES} bytes")
     if not _activity_json(request.headers.get("Content-Type", "")):
@@ -64,10 +76,16 @@ async def _verified(request: web.Request) -> dict[str, Any]:
         raise malformed("body", "not JSON") from None
     if not isinstance(activity, dict) or depth(activity) > MAX_DEPTH:
         raise malformed("body", f"not an object, or nested deeper than {MAX_DEPTH}")
-    for field in ("id", "type", "actor"):
-        if not isinstance(activity.get(field), str):
-            raise malformed(field, "required, a string")
-    host = urlsplit(activity["actor"]).netloc
+    _require_strings(activity)
+    host = urlsplit(activity["actor"]).netloc.lower()
+    verdict = request.app[INBOX_LIMITER].hit(host)
+    if not verdict.allowed:
+        raise Refused(
+            429,
+            "Too Many Requests",
+            f"too many activities from {host}; try again in {verdict.retry_after} s",
+            headers={"Retry-After": str(verdict.retry_after)},
+        )
     async with request.app[STORE].pool.acquire() as conn:
         block = await blocked(conn, host) if host else None
     if block is not None:
@@ -85,14 +103,29 @@ async def _verified(request: web.Request) -> dict[str, Any]:
         )
     except SignatureRejected as refused:
         raise Refused(401, "Unauthorized", refused.message, reason=str(refused.reason)) from None
-    if verified.owner != activity["actor"]:
+    try:
+        normalised = normalise(activity)
+    except ContextRejected as rejected:
+        raise malformed("@context", f"not readable as JSON-LD: {rejected}") from None
+    _require_strings(normalised)
+    for field in ("id", "actor"):
+        if normalised[field] != activity[field]:
+            raise malformed(field, f"its @context makes {field} mean something else")
+    if verified.owner != normalised["actor"]:
         raise Refused(
             401,
             "Unauthorized",
             f"signed with a key of {verified.owner}, not of the activity's actor",
             reason="key_not_actors",
         )
-    return activity
+    await check_proof(request.app[REMOTE_KEYS], activity, normalised["actor"])
+    return normalised
+
+
+def _require_strings(activity: dict[str, Any]) -> None:
+    for field in ("id", "type", "actor"):
+        if not isinstance(activity.get(field), str):
+            raise malformed(field, "required, a string")
 
 
 def _activity_json(content_type: str) -> bool:

@@ -15,28 +15,18 @@ import html
 from datetime import datetime
 from typing import Any
 
+from server.federation.jsonld import LEARNWORK_TERMS, PUBLIC
 from server.federation.urls import Urls
 from server.projections.artefacts import ArtefactView
 from server.projections.paths import PathView
 from server.projections.posts import PostView
 
-PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
-LEARNWORK_NS = "https://w3id.org/learnwork/ns#"
+LEARNWORK_NS = LEARNWORK_TERMS["learnwork"]
 """The namespace of Learnwork's own terms (docs/federation.md, Objects)."""
-CONTEXT: list[Any] = [
-    "https://www.w3.org/ns/activitystreams",
-    {
-        "learnwork": LEARNWORK_NS,
-        "skills": "learnwork:skills",
-        "revision": "learnwork:revision",
-        "links": {"@id": "learnwork:links", "@type": "@id"},
-        "steps": {"@id": "learnwork:steps", "@container": "@list"},
-        "Step": "learnwork:Step",
-        "kind": "learnwork:kind",
-        "ref": {"@id": "learnwork:ref", "@type": "@id"},
-        "estimatedMinutes": "learnwork:estimatedMinutes",
-    },
-]
+CONTEXT: list[Any] = ["https://www.w3.org/ns/activitystreams", LEARNWORK_TERMS]
+"""ActivityStreams, and Learnwork's terms inline (as https://w3id.org/learnwork/ns defines
+them, schemas/contexts/learnwork.jsonld): a server that does not know that URL need not fetch
+it."""
 
 
 def note(urls: Urls, post: PostView) -> dict[str, Any]:

@@ -5,7 +5,7 @@ Each page of events goes to every translator whose types it holds (server/federa
 outgoing.py), once the read models the translator reads show the page; each activity becomes
 one delivery per inbox, followers sharing an inbox getting one there — none to a host under a
 blocked domain — with the activity's JSON fixed as it will be sent, its integrity proof
-included (server/federation/proofs.py).
+included (server/federation/outbound_proofs.py).
 
 Exactly one process enqueues (server/projections/log_leader.py): the one holding a PostgreSQL
 advisory lock; the others keep trying to take it. Each page's deliveries and the checkpoint move
@@ -29,8 +29,8 @@ from server.events.envelope import Page
 from server.events.store import EventStore
 from server.federation.delivery_queue import NewActivity, enqueue
 from server.federation.keys import KeyVault
+from server.federation.outbound_proofs import prove
 from server.federation.outgoing import Outgoing, Translator, host_of, inboxes
-from server.federation.proofs import prove
 from server.projections.domain_blocks import blocked_hosts
 from server.projections.log_leader import LogLeader
 from server.projections.runner import ProjectionRunner

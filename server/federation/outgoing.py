@@ -35,8 +35,8 @@ class Recipient:
 class Outgoing:
     """An activity to deliver. `activity` is complete as it will be sent (`@context`, `id`,
     `actor`) but for its integrity proof, which the outbox adds when it enqueues it
-    (server/federation/proofs.py); its JSON is fixed then and every retry sends the same bytes.
-    `actor` is the signer's name in the key vault (a member's or community's id, or
+    (server/federation/outbound_proofs.py); its JSON is fixed then and every retry sends the
+    same bytes. `actor` is the signer's name in the key vault (a member's or community's id, or
     `INSTANCE`), `key_id` the id of its key that other servers fetch."""
 
     activity: dict[str, Any]

@@ -17,7 +17,14 @@ from server.federation.keys import INSTANCE
 from server.federation.negotiation import ACTIVITY_JSON, wants_html
 from server.federation.signatures.common import SignatureRejected
 from server.federation.signatures.schemes import verify_request
-from server.federation.state import OPTIONS, REMOTE_KEYS, STORE, VAULT, FederationOptions
+from server.federation.state import (
+    INBOX_LIMITER,
+    OPTIONS,
+    REMOTE_KEYS,
+    STORE,
+    VAULT,
+    FederationOptions,
+)
 from server.federation.urls import PREFIX, Urls
 from server.problems import problem
 from server.projections.artefacts import get_artefact
@@ -26,6 +33,7 @@ from server.projections.members import MemberView, get_member
 from server.projections.paths import get_path
 from server.projections.posts import count_public_posts, get_post
 from server.projections.remote_followers import count_followers
+from server.ratelimit import RateLimiter
 
 routes = web.RouteTableDef()
 
@@ -36,6 +44,7 @@ VARY = {"Vary": "Accept"}
 def setup(app: web.Application, options: FederationOptions) -> None:
     """Mount federation on `app`; STORE and VAULT are set by the app factory once opened."""
     app[OPTIONS] = options
+    app[INBOX_LIMITER] = RateLimiter(options.inbox_rate, options.inbox_burst)
     discovery.setup(app)
     app.add_routes(routes)
     app.add_routes(inbox.routes)

@@ -14,6 +14,7 @@ from server.federation.keys import KeyVault
 from server.federation.lookup import Directory
 from server.federation.remote_actors import RemoteActors
 from server.federation.remote_keys import RemoteKeys
+from server.ratelimit import RateLimiter
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,10 @@ class FederationOptions:
     """Answer requests for actors and collections only when signed."""
     allow_private_addresses: bool = False
     """Let requests to other servers reach private, loopback and link-local addresses."""
+    inbox_rate: float = 20.0
+    """Activities per second the inbox takes from one remote server, on average."""
+    inbox_burst: int = 200
+    """Activities one remote server may deliver at once before `inbox_rate` applies."""
 
 
 OPTIONS = web.AppKey("federation_options", FederationOptions)
@@ -36,3 +41,5 @@ REMOTE_KEYS = web.AppKey("federation_remote_keys", RemoteKeys)
 COMMANDS = web.AppKey("federation_commands", Commands)
 REMOTE_ACTORS = web.AppKey("federation_remote_actors", RemoteActors)
 DIRECTORY = web.AppKey("federation_directory", Directory)
+INBOX_LIMITER = web.AppKey("federation_inbox_limiter", RateLimiter)
+"""Activities into the inbox, per remote host."""
