@@ -28,9 +28,11 @@ from server.events.types.posts import (
     PostDeleted,
     PostEdited,
     PostLiked,
+    PostLikedRemotely,
     PostPublished,
     PostRemoved,
     PostUnliked,
+    PostUnlikedRemotely,
 )
 from server.projections.members import MEMBER_COLUMNS, MemberView, member_view
 from server.projections.pagination import NEWEST, Page, after, page
@@ -40,8 +42,17 @@ from server.projections.visibility import author_active, community_visible
 
 class PostsProjection(Projection):
     name = "posts"
-    tables = ("posts", "post_likes")
-    event_types = tags(PostPublished, PostEdited, PostDeleted, PostRemoved, PostLiked, PostUnliked)
+    tables = ("posts", "post_likes", "post_remote_likes")
+    event_types = tags(
+        PostPublished,
+        PostEdited,
+        PostDeleted,
+        PostRemoved,
+        PostLiked,
+        PostUnliked,
+        PostLikedRemotely,
+        PostUnlikedRemotely,
+    )
 
     def __init__(self) -> None:
         self._html: dict[int, str] = {}  # rendered ahead by `prepare`, by position
@@ -166,6 +177,7 @@ async def _apply(conn: asyncpg.Connection, event: RecordedEvent, html: Html) -> 
                 status,
             )
             await conn.execute("DELETE FROM post_likes WHERE post_id = $1", post_id)
+            await conn.execute("DELETE FROM post_remote_likes WHERE post_id = $1", post_id)
             if row is not None and row[0] is not None:
                 await _count_reply(conn, row[0], -1)
         case PostUnliked():
@@ -173,6 +185,28 @@ async def _apply(conn: asyncpg.Connection, event: RecordedEvent, html: Html) -> 
                 "DELETE FROM post_likes WHERE post_id = $1 AND member_id = $2 RETURNING 1",
                 post_id,
                 data.member_id,
+            )
+            if deleted:
+                await _count_like(conn, post_id, -1)
+        case PostLikedRemotely():
+            added = await conn.fetchval(
+                "INSERT INTO post_remote_likes (post_id, actor_id, like_id, liked_at, position)"
+                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1",
+                post_id,
+                data.actor_id,
+                data.like_id,
+                event.recorded_at,
+                event.position,
+            )
+            if added:
+                await _count_like(conn, post_id, 1)
+        case PostUnlikedRemotely():
+            deleted = await conn.fetchval(
+                "DELETE FROM post_remote_likes WHERE post_id = $1 AND actor_id = $2"
+                " AND like_id = $3 RETURNING 1",
+                post_id,
+                data.actor_id,
+                data.like_id,
             )
             if deleted:
                 await _count_like(conn, post_id, -1)
@@ -213,6 +247,7 @@ class PostView(msgspec.Struct, kw_only=True):
     published_at: datetime
     edited_at: datetime | None
     likes_count: int
+    """Likes by members, and by actors on other servers."""
     replies_count: int
     """Direct replies that are neither deleted nor removed."""
     liked_by_viewer: bool
@@ -348,7 +383,8 @@ async def list_member_posts(
 async def list_likes(
     conn: asyncpg.Connection, post_id: str, viewer: str | None, cursor: str | None, limit: int
 ) -> Page[LikeView]:
-    """Who liked a post `viewer` may see, newest first; suspended members are left out."""
+    """Which members of ours liked a post `viewer` may see, newest first; suspended members are
+    left out. Likes from other servers count in the post's `likes_count` but are not listed."""
     (before,) = after(cursor, int, first=NEWEST)
     rows = await conn.fetch(
         f"SELECT {MEMBER_COLUMNS}, l.liked_at, l.position FROM post_likes l"
@@ -363,4 +399,13 @@ async def list_likes(
     )
     return page(
         rows, limit, lambda r: LikeView(member=member_view(r), liked_at=r[11]), lambda r: (r[12],)
+    )
+
+
+async def remote_like_post(conn: asyncpg.Connection, actor_id: str, like_id: str) -> str | None:
+    """The post `actor_id` likes by its `Like` `like_id`, if that like stands."""
+    return await conn.fetchval(
+        "SELECT post_id::text FROM post_remote_likes WHERE like_id = $1 AND actor_id = $2",
+        like_id,
+        actor_id,
     )
