@@ -35,6 +35,9 @@ CONTEXT: list[Any] = [
         "kind": "learnwork:kind",
         "ref": {"@id": "learnwork:ref", "@type": "@id"},
         "estimatedMinutes": "learnwork:estimatedMinutes",
+        "Endorse": "learnwork:Endorse",
+        "skill": "learnwork:skill",
+        "comment": "learnwork:comment",
     },
 ]
 

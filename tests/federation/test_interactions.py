@@ -1,20 +1,30 @@
-"""Likes of our posts from other servers, over real HTTP: a remote server on loopback signs a
-`Like` of a member's post and POSTs it; the post's `likes_count` counts it once however often
-it arrives, and an `Undo` takes it back. A post in a members-only community, or one that is
-not ours, is refused and nothing is written; so is a `Like` signed for someone else."""
+"""Likes and endorsements across servers, over real HTTP with a remote server on loopback.
+
+- It signs a `Like` of a member's post: the post's `likes_count` counts it once however often
+  it arrives, and an `Undo` takes it back. A post in a members-only community, or one that is
+  not ours, is refused and nothing is written; so is a `Like` signed for someone else.
+- It signs an `Endorse` of a member's skill: the member's endorsements show it, and an `Undo`
+  withdraws it.
+- A member endorses its actor's skill: a signed `Endorse` reaches its inbox, readable as
+  plain words too, and withdrawing it sends the `Undo`."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from server.api.keys import COMMANDS
+from server.domain import remote_actors
+from server.events.types.remote import RemoteActorDescribed
 from server.federation import state
+from server.federation.objects import PUBLIC
 from server.federation.urls import Urls
 from tests.api.conftest import Client, Member, register, settle
 from tests.api.test_paths import _community
+from tests.federation.follower import Server, until
 from tests.federation.test_inbox import Remote, _post, remote
+from tests.federation.test_translate import alice
 
-__all__ = ["remote"]  # the fixture, shared with test_inbox
+__all__ = ["alice", "remote"]  # fixtures, shared with test_inbox and test_translate
 
 
 def _like(remote: Remote, post_url: str, n: int = 1) -> dict[str, Any]:
@@ -90,3 +100,105 @@ async def test_likes_of_what_is_not_for_everyone_are_refused(
     assert status == 401 and problem["reason"] == "key_not_actors"
     assert await _events(client) == before
     assert await _likes(ada, mine) == 0
+
+
+def _endorse(remote: Remote, member_url: str, n: int = 1, **more: Any) -> dict[str, Any]:
+    return {
+        "@context": ["https://www.w3.org/ns/activitystreams",
+                     {"learnwork": "https://w3id.org/learnwork/ns#",
+                      "Endorse": "learnwork:Endorse", "skill": "learnwork:skill"}],
+        "id": f"{remote.alice}#endorse/{n}", "type": "Endorse",
+        "actor": remote.alice, "object": member_url, "skill": " SQL ", **more,
+    }  # fmt: skip
+
+
+async def test_a_remote_endorsement_shows_with_the_members_and_an_undo_withdraws_it(
+    client: Client, remote: Remote
+) -> None:
+    ada = await register(client, "ada")
+    bob = await register(client, "bob")
+    await bob.expect("POST", "/api/v1/endorsements", 201,
+                     json={"kind": "member", "member_id": ada.id, "skill": "python"})  # fmt: skip
+    await settle(client)
+    urls = Urls(client.server.app[state.OPTIONS].base_url)
+    endorse = _endorse(remote, urls.member(ada.id).id, comment="Taught me <b>joins</b>")
+
+    assert (await _post(client, remote, endorse))[0] == 202
+    written = await _events(client)
+    assert (await _post(client, remote, endorse))[0] == 202
+    assert await _events(client) == written  # the same Endorse: once
+    await settle(client)
+    listed = await ada.expect("GET", f"/api/v1/members/{ada.id}/endorsements", 200)
+    first, second = listed["items"]
+    assert first["endorser"] is None and first["skill"] == "sql"
+    assert first["remote_endorser"] == {"id": remote.alice, "name": None, "display_name": None,
+                                        "url": None}  # fmt: skip
+    assert first["comment"] == "Taught me <b>joins</b>"  # plain text: clients escape it
+    assert second["endorser"]["handle"] == "bob" and second["remote_endorser"] is None
+    only_sql = await ada.expect("GET", f"/api/v1/members/{ada.id}/endorsements?skill=SQL", 200)
+    assert [e["remote_endorser"]["id"] for e in only_sql["items"]] == [remote.alice]
+    paged = await ada.expect("GET", f"/api/v1/members/{ada.id}/endorsements?limit=1", 200)
+    rest = await ada.expect(
+        "GET", f"/api/v1/members/{ada.id}/endorsements?limit=1&cursor={paged['next_cursor']}", 200
+    )
+    assert [paged["items"][0]["id"], rest["items"][0]["id"]] == [first["id"], second["id"]]
+
+    undo = {"id": f"{remote.alice}#undo/e1", "type": "Undo", "actor": remote.alice,
+            "object": endorse["id"]}  # fmt: skip
+    assert (await _post(client, remote, undo))[0] == 202
+    await settle(client)
+    listed = await ada.expect("GET", f"/api/v1/members/{ada.id}/endorsements", 200)
+    assert [e["endorser"]["handle"] for e in listed["items"]] == ["bob"]
+
+    before = await _events(client)
+    status, _ = await _post(client, remote, _endorse(remote, urls.member(bob.id).id + "x", 2))
+    assert status == 404
+    status, problem = await _post(client, remote, {**_endorse(remote, urls.member(bob.id).id, 3),
+                                                   "skill": 7})  # fmt: skip
+    assert status == 400 and problem["errors"][0]["field"] == "skill"
+    status, problem = await _post(client, remote, _endorse(remote, urls.member(bob.id).id, 4,
+                                                           skill="x" * 60))  # fmt: skip
+    assert status == 400 and problem["errors"][0]["field"] == "skill"
+    assert await _events(client) == before
+
+
+async def test_a_members_endorsement_of_a_remote_person_goes_out_signed_and_readable(
+    client: Client, alice: Server
+) -> None:
+    ada = await register(client, "ada")
+    body = {"actor": alice.alice, "skill": " Data Modelling ", "comment": "Clear & kind"}
+    refused = await ada.expect("POST", "/api/v1/remote/endorsements", 404, json=body)
+    assert refused["errors"][0]["field"] == "actor"  # nobody we know yet
+    described = RemoteActorDescribed(
+        actor_id=alice.alice, kind="Person", username="alice", host=alice.base.split("//")[1],
+        inbox=f"{alice.alice}/inbox", name="Alice", shared_inbox=f"{alice.base}/inbox",
+    )  # fmt: skip
+    store = client.server.app[COMMANDS].store
+    await store.append(f"remoteactor-{remote_actors.key(alice.alice)}", [described])
+    await settle(client)
+
+    given = await ada.expect("POST", "/api/v1/remote/endorsements", 201, json=body)
+    await ada.expect("POST", "/api/v1/remote/endorsements", 409, json=body)
+    await until(lambda: alice.of_type("Endorse"))
+    urls = Urls(client.server.app[state.OPTIONS].base_url)
+    member = urls.member(ada.id)
+    [delivered] = [d for d in alice.received if d.activity["type"] == "Endorse"]
+    endorse = delivered.activity
+    assert (delivered.path, delivered.key_id) == ("/users/alice/inbox", member.main_key)
+    assert endorse["actor"] == member.id and endorse["object"] == alice.alice
+    assert endorse["skill"] == "data modelling" and endorse["comment"] == "Clear & kind"
+    assert endorse["to"] == [alice.alice] and endorse["cc"] == [PUBLIC]
+    assert endorse["summary"] == f"Ada endorses alice@{described.host} for data modelling"
+    assert endorse["content"] == (
+        f"<p>Ada (@ada@{urls.host}) endorses Alice (alice@{described.host}) for"
+        " <strong>data modelling</strong>.</p><blockquote><p>Clear &amp; kind</p></blockquote>"
+    )
+    assert "Endorse" in endorse["@context"][1] and "skill" in endorse["@context"][1]
+
+    stranger = await register(client, "mallory")
+    await stranger.expect("DELETE", f"/api/v1/remote/endorsements/{given['id']}", 403)
+    await ada.expect("DELETE", f"/api/v1/remote/endorsements/{given['id']}", 200)
+    await until(lambda: alice.of_type("Undo"))
+    [undo] = alice.of_type("Undo")
+    assert undo["actor"] == member.id and undo["object"]["id"] == endorse["id"]
+    assert undo["object"]["skill"] == "data modelling"
