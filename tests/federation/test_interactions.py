@@ -6,15 +6,24 @@
 - It signs an `Endorse` of a member's skill: the member's endorsements show it, and an `Undo`
   withdraws it.
 - A member endorses its actor's skill: a signed `Endorse` reaches its inbox, readable as
-  plain words too, and withdrawing it sends the `Undo`."""
+  plain words too, and withdrawing it sends the `Undo`.
+- Its replies to our posts (remote objects, appended to the log here as the inbox writes them)
+  join the posts' threads and count in their `replies_count`; a deleted one stays as a
+  tombstone."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from server.api.keys import COMMANDS
-from server.domain import remote_actors
-from server.events.types.remote import RemoteActorDescribed
+from server.domain import remote_actors, remote_objects
+from server.events.types.remote import (
+    RemoteActorDescribed,
+    RemoteContent,
+    RemoteObjectDeleted,
+    RemoteObjectReceived,
+)
 from server.federation import state
 from server.federation.objects import PUBLIC
 from server.federation.urls import Urls
@@ -202,3 +211,62 @@ async def test_a_members_endorsement_of_a_remote_person_goes_out_signed_and_read
     [undo] = alice.of_type("Undo")
     assert undo["actor"] == member.id and undo["object"]["id"] == endorse["id"]
     assert undo["object"]["skill"] == "data modelling"
+
+
+async def test_replies_from_other_servers_join_the_thread_and_count(
+    client: Client, remote: Remote
+) -> None:
+    ada = await register(client, "ada")
+    bob = await register(client, "bob")
+    root = (await ada.expect("POST", "/api/v1/posts", 201, json={"body": "Question"}))["id"]
+    reply = (await bob.expect("POST", "/api/v1/posts", 201,
+                              json={"body": "Ours", "in_reply_to": root}))["id"]  # fmt: skip
+    urls = Urls(client.server.app[state.OPTIONS].base_url)
+    store = client.server.app[COMMANDS].store
+    described = RemoteActorDescribed(
+        actor_id=remote.alice, kind="Person", username="alice", host="elsewhere.example",
+        inbox=f"{remote.alice}/inbox",
+    )  # fmt: skip
+    await store.append(f"remoteactor-{remote_actors.key(remote.alice)}", [described])
+    notes = []
+    for n, (parent, public) in enumerate(((root, True), (reply, True), (root, False))):
+        note = f"{remote.base}/notes/{n}"
+        received = RemoteObjectReceived(
+            object_id=note, author=remote.alice, activity_id=f"{note}#create",
+            content=RemoteContent(type="Note", content=f"<p>From afar {n}</p>"),
+            published=datetime.now(UTC), in_reply_to=urls.post(parent), public=public,
+            reply_to_post=parent,
+        )  # fmt: skip
+        await store.append(f"remoteobject-{remote_objects.key(note)}", [received])
+        notes.append(note)
+    await settle(client)
+
+    thread = await ada.expect("GET", f"/api/v1/posts/{reply}/thread", 200)
+    assert [(p["author"] or {}).get("handle") for p in thread["items"]] == [
+        "ada",
+        "bob",
+        None,
+        None,
+    ]
+    first, second = thread["items"][2:]
+    assert first["remote"]["object_id"] == notes[0] and first["in_reply_to"] == root
+    assert second["remote"]["object_id"] == notes[1] and second["in_reply_to"] == reply
+    assert first["html"] == "<p>From afar 0</p>" and first["format"] == "html"
+    assert first["remote"]["author"]["name"] == "alice@elsewhere.example"
+    assert first["thread_id"] == root and first["status"] == "published"
+    # one reply of ours and one public from elsewhere; the followers-only one is not in it
+    assert (await ada.expect("GET", f"/api/v1/posts/{root}", 200))["replies_count"] == 2
+    paged = await ada.expect("GET", f"/api/v1/posts/{root}/thread?limit=3", 200)
+    rest = await ada.expect(
+        "GET", f"/api/v1/posts/{root}/thread?limit=3&cursor={paged['next_cursor']}", 200
+    )
+    assert [p["id"] for p in paged["items"] + rest["items"]] == [p["id"] for p in thread["items"]]
+
+    deleted = RemoteObjectDeleted(activity_id=f"{notes[0]}#delete")
+    await store.append(f"remoteobject-{remote_objects.key(notes[0])}", [deleted])
+    await settle(client)
+    thread = await ada.expect("GET", f"/api/v1/posts/{root}/thread", 200)
+    tombstone = thread["items"][2]
+    assert tombstone["status"] == "deleted" and tombstone["html"] == ""
+    assert tombstone["remote"]["deleted"] is True
+    assert (await ada.expect("GET", f"/api/v1/posts/{root}", 200))["replies_count"] == 1

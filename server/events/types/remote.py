@@ -120,6 +120,10 @@ class RemoteObjectReceived(Event, frozen=True, tag="remote.object_received"):
     """The group (FEP-1b12 community) it was written in, if any."""
     public: bool = True
     """Addressed to the public; else to followers (or the people named) only."""
+    reply_to_post: Id | None = None
+    """Our post it replies to — the post whose ActivityPub id is `in_reply_to` — when it replies
+    to one of ours: set by federation, which alone knows our URLs, so that read models can put
+    it in the post's thread."""
 
 
 class RemoteObjectUpdated(Event, frozen=True, tag="remote.object_updated"):
