@@ -16,12 +16,11 @@ from aiohttp import web
 
 from server.commands import posts as post_commands
 from server.commands import remote_endorsements
-from server.domain.common import is_id
 from server.domain.errors import DomainError, NotFound
 from server.federation.inbound_follows import ours
 from server.federation.refused import Refused, malformed
 from server.federation.state import COMMANDS, OPTIONS, STORE
-from server.federation.urls import PREFIX, Urls
+from server.federation.urls import Urls
 from server.projections.endorsements import received_endorsement
 from server.projections.posts import remote_like_post
 
@@ -110,8 +109,4 @@ def _our_post(request: web.Request, target: object) -> str | None:
     """The id of our post whose ActivityPub id is `target` (or the `id` of the object it is)."""
     if isinstance(target, dict):
         target = target.get("id")
-    prefix = Urls(request.app[OPTIONS].base_url).base + PREFIX + "/posts/"
-    if not isinstance(target, str) or not target.startswith(prefix):
-        return None
-    post_id = target.removeprefix(prefix)
-    return post_id if is_id(post_id) else None
+    return Urls(request.app[OPTIONS].base_url).post_id(target)

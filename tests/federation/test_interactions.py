@@ -270,3 +270,35 @@ async def test_replies_from_other_servers_join_the_thread_and_count(
     assert tombstone["status"] == "deleted" and tombstone["html"] == ""
     assert tombstone["remote"]["deleted"] is True
     assert (await ada.expect("GET", f"/api/v1/posts/{root}", 200))["replies_count"] == 1
+
+
+async def test_a_signed_create_of_a_reply_joins_the_thread_and_its_delete_tombstones_it(
+    client: Client, remote: Remote
+) -> None:
+    ada = await register(client, "ada")
+    root = (await ada.expect("POST", "/api/v1/posts", 201, json={"body": "Question"}))["id"]
+    urls = Urls(client.server.app[state.OPTIONS].base_url)
+    note = {
+        "id": f"{remote.base}/notes/1", "type": "Note", "attributedTo": remote.alice,
+        "inReplyTo": urls.post(root), "content": "<p>An <em>answer</em><script>x()</script></p>",
+        "published": "2026-11-30T10:00:00Z", "to": [PUBLIC],
+    }  # fmt: skip
+    create = {"id": f"{remote.base}/activities/create/1", "type": "Create",
+              "actor": remote.alice, "object": note}  # fmt: skip
+    assert (await _post(client, remote, create))[0] == 202
+    await settle(client)
+    thread = await ada.expect("GET", f"/api/v1/posts/{root}/thread", 200)
+    [_, reply] = thread["items"]
+    assert reply["author"] is None and reply["in_reply_to"] == root
+    assert reply["html"] == "<p>An <em>answer</em></p>"
+    assert reply["remote"]["object_id"] == note["id"]
+    assert reply["remote"]["author"]["name"].startswith("alice@")
+    assert (await ada.expect("GET", f"/api/v1/posts/{root}", 200))["replies_count"] == 1
+
+    delete = {"id": f"{remote.base}/activities/delete/1", "type": "Delete",
+              "actor": remote.alice, "object": {"id": note["id"], "type": "Tombstone"}}  # fmt: skip
+    assert (await _post(client, remote, delete))[0] == 202
+    await settle(client)
+    [_, reply] = (await ada.expect("GET", f"/api/v1/posts/{root}/thread", 200))["items"]
+    assert reply["status"] == "deleted" and reply["html"] == ""
+    assert (await ada.expect("GET", f"/api/v1/posts/{root}", 200))["replies_count"] == 0
