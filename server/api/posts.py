@@ -225,7 +225,8 @@ async def get_thread(call: Call) -> Page[PostView]:
     errors=(404,),
 )
 async def list_post_likes(call: Call) -> Page[LikeView]:
-    """Who liked the post, newest first."""
+    """Which members liked the post, newest first. Likes from other servers count in the
+    post's `likes_count` but are not listed here."""
     post = await _visible_post(call)
     async with call.db() as conn:
         return await posts_read.list_likes(

@@ -15,6 +15,7 @@ from server.domain import (
     paths,
     posts,
     remote_actors,
+    remote_endorsements,
     remote_follows,
     remote_objects,
     webhooks,
@@ -37,3 +38,9 @@ REMOTE_FOLLOWS = Aggregate("remotefollow", remote_follows.initial, remote_follow
 REMOTE_ACTORS = Aggregate("remoteactor", remote_actors.initial, remote_actors.evolve)
 FOLLOWING = Aggregate("following", following.initial, following.evolve)
 REMOTE_OBJECTS = Aggregate("remoteobject", remote_objects.initial, remote_objects.evolve)
+REMOTE_ENDORSEMENTS = Aggregate(
+    "remoteendorsement", remote_endorsements.initial_given, remote_endorsements.evolve_given
+)
+RECEIVED_ENDORSEMENTS = Aggregate(
+    "receivedendorsement", remote_endorsements.initial_received, remote_endorsements.evolve_received
+)

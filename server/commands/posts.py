@@ -113,6 +113,37 @@ async def unlike(cx: Commands, actor: Actor, post_id: str) -> list[AppendResult]
     )
 
 
+async def like_remotely(
+    cx: Commands, post_id: str, *, actor_id: str, like_id: str
+) -> list[AppendResult]:
+    """A verified `Like` from another server: the post must be one anyone may read."""
+
+    async def decide() -> list[StreamAppend]:
+        loaded = await cx.repo.load(POSTS, post_id)
+        access = None
+        if loaded.state.community_id is not None:
+            access = await access_for(cx, loaded.state.community_id, None)
+        command = posts.LikeRemotely(actor_id=actor_id, like_id=like_id, community=access)
+        events = posts.decide(loaded.state, command)
+        return [StreamAppend(POSTS.stream(post_id), events, loaded.expected)]
+
+    return await cx.run(decide)
+
+
+async def unlike_remotely(
+    cx: Commands, post_id: str, *, actor_id: str, like_id: str
+) -> list[AppendResult]:
+    """A verified `Undo` of such a `Like`."""
+
+    async def decide() -> list[StreamAppend]:
+        loaded = await cx.repo.load(POSTS, post_id)
+        command = posts.UnlikeRemotely(actor_id=actor_id, like_id=like_id)
+        events = posts.decide(loaded.state, command)
+        return [StreamAppend(POSTS.stream(post_id), events, loaded.expected)]
+
+    return await cx.run(decide)
+
+
 async def remove(cx: Commands, actor: Actor, post_id: str, *, reason: str) -> list[AppendResult]:
     """A moderator of the post's community (or an instance admin) takes the post down."""
     return await _act(

@@ -15,6 +15,9 @@ Rules that hold whatever the commands:
   replied to nor liked, and its body is not kept in the state (the log still holds it);
 - a member likes a post at most once, and never their own (likes count other people's
   appreciation); liking twice or unliking what was not liked changes nothing;
+- an actor on another server likes a post anyone may read (published, not in a members-only
+  community) at most once, whatever the ids of its `Like`s; it takes back only the like it
+  gave, by that `Like`'s id;
 - a post in a community is removed by its moderators or owners, any post by an instance admin.
 """
 
@@ -31,9 +34,11 @@ from server.events.types.posts import (
     PostDeleted,
     PostEdited,
     PostLiked,
+    PostLikedRemotely,
     PostPublished,
     PostRemoved,
     PostUnliked,
+    PostUnlikedRemotely,
 )
 
 FORMATS: tuple[str, ...] = ("markdown", "plain")
@@ -59,12 +64,18 @@ class Post(msgspec.Struct, frozen=True):
     """As the author wrote it; "" once the post is deleted or removed."""
     format: str = "markdown"
     likers: frozenset[str] = frozenset()
+    remote_likes: tuple[tuple[str, str], ...] = ()
+    """(actor id, its `Like`'s id) of each actor on another server who likes it."""
     edits: int = 0
     """How many times the author edited it."""
 
     @property
     def published(self) -> bool:
         return self.status == "published"
+
+    def remote_like_of(self, actor_id: str) -> str | None:
+        """The id of the `Like` by which `actor_id` likes the post, if it does."""
+        return next((like for actor, like in self.remote_likes if actor == actor_id), None)
 
 
 def initial(post_id: str) -> Post:
@@ -135,6 +146,23 @@ class Unlike(msgspec.Struct, frozen=True, kw_only=True):
     """As for `Like`; only consulted when the actor has not liked the post."""
 
 
+class LikeRemotely(msgspec.Struct, frozen=True, kw_only=True):
+    """A verified `Like` (id `like_id`) by `actor_id`, an actor on another server."""
+
+    actor_id: str
+    like_id: str
+    community: CommunityAccess | None = None
+    """An anonymous reader's access to the post's community; required when the post is in
+    one (only what anyone may read is liked from elsewhere)."""
+
+
+class UnlikeRemotely(msgspec.Struct, frozen=True, kw_only=True):
+    """`actor_id`'s `Undo` of its `Like` `like_id`."""
+
+    actor_id: str
+    like_id: str
+
+
 class Remove(msgspec.Struct, frozen=True, kw_only=True):
     actor: Actor
     reason: str
@@ -142,7 +170,18 @@ class Remove(msgspec.Struct, frozen=True, kw_only=True):
     """The actor's access to the post's community; required when the post is in one."""
 
 
-Command = Publish | Reply | ReplyRemote | Edit | Delete | Like | Unlike | Remove
+Command = (
+    Publish
+    | Reply
+    | ReplyRemote
+    | Edit
+    | Delete
+    | Like
+    | Unlike
+    | LikeRemotely
+    | UnlikeRemotely
+    | Remove
+)
 
 
 # -- evolve ---------------------------------------------------------------------------------
@@ -173,6 +212,13 @@ def evolve(state: Post, event: Event) -> Post:
             return replace(state, likers=state.likers | {event.member_id})
         case PostUnliked():
             return replace(state, likers=state.likers - {event.member_id})
+        case PostLikedRemotely():
+            return replace(
+                state, remote_likes=(*state.remote_likes, (event.actor_id, event.like_id))
+            )
+        case PostUnlikedRemotely():
+            likes = tuple(like for like in state.remote_likes if like[0] != event.actor_id)
+            return replace(state, remote_likes=likes)
     return state
 
 
@@ -211,6 +257,19 @@ def decide(state: Post, command: Command) -> list[Event]:
                 return [PostUnliked(member_id=command.actor.member_id)]
             _require_visible(state, command.actor, command.community)
             return []
+        case LikeRemotely():
+            if not state.published:
+                raise NotFound("no such post")
+            if state.community_id is not None:
+                if not _access_for(state, command.community).visible:
+                    raise NotFound("no such post")
+            if state.remote_like_of(command.actor_id) is not None:
+                return []
+            return [PostLikedRemotely(actor_id=command.actor_id, like_id=command.like_id)]
+        case UnlikeRemotely():
+            if not state.published or state.remote_like_of(command.actor_id) != command.like_id:
+                return []
+            return [PostUnlikedRemotely(actor_id=command.actor_id, like_id=command.like_id)]
         case Remove():
             return _remove(state, command)
     raise TypeError(f"not a post command: {command!r}")

@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from server.federation import inbound_content, inbound_follows
+from server.federation import inbound_content, inbound_follows, inbound_interactions
 from server.federation.refused import malformed
 
 Handler = Callable[[web.Request, dict[str, Any]], Awaitable[None]]
@@ -21,8 +21,15 @@ UndoHandler = Callable[[web.Request, dict[str, Any], str], Awaitable[bool]]
 """Undoes the activity of its kind whose id it is given, by the `Undo`'s actor; False when it
 knows no such activity (so the next handler is asked)."""
 
-HANDLERS: dict[str, Handler] = {**inbound_follows.HANDLERS, **inbound_content.HANDLERS}
-UNDO_HANDLERS: dict[str, UndoHandler] = {**inbound_follows.UNDO_HANDLERS}
+HANDLERS: dict[str, Handler] = {
+    **inbound_follows.HANDLERS,
+    **inbound_content.HANDLERS,
+    **inbound_interactions.HANDLERS,
+}
+UNDO_HANDLERS: dict[str, UndoHandler] = {
+    **inbound_follows.UNDO_HANDLERS,
+    **inbound_interactions.UNDO_HANDLERS,
+}
 
 
 async def act(request: web.Request, activity: dict[str, Any]) -> None:

@@ -134,6 +134,8 @@ async def _receive(
     except NotAnActor as failed:
         raise Refused(400, "Bad Request", f"the object's author: {failed}") from None
     received = _read(lambda d: remote_content.received(d, activity_id), document)
+    reply_to_post = Urls(request.app[OPTIONS].base_url).post_id(received.in_reply_to)
+    received = msgspec.structs.replace(received, reply_to_post=reply_to_post)
     command = remote_objects.Receive(received=received, shared_by=shared_by)
     await remote.on_object(request.app[COMMANDS], object_id, command)
 

@@ -11,6 +11,8 @@ have an activity. Each module says what its events make:
 - server/federation/translate_interactions.py: our members' follows and likes of remote actors
   and objects → `Follow`, `Like` (and their `Undo`s); a moderator's refusal of a remote follow
   → `Reject`;
+- server/federation/endorse.py: our members' endorsements of remote people → `Endorse` (and
+  its `Undo`), to the endorsed actor;
 
 each from its author to the author's remote followers and, in a public community, announced by
 the community to its own (server/federation/outbound.py). Only what anyone may read goes out.
@@ -19,6 +21,7 @@ the community to its own (server/federation/outbound.py). Only what anyone may r
 from __future__ import annotations
 
 from server.events.store import EventStore
+from server.federation.endorse import SendEndorsements
 from server.federation.outbound_artefacts import ArtefactActivities
 from server.federation.outbound_follows import AcceptFollows
 from server.federation.outbound_paths import PathActivities
@@ -43,4 +46,5 @@ def all_translators(urls: Urls, store: EventStore) -> list[Translator]:
         FollowRemoteActors(urls),
         LikeRemoteObjects(urls),
         RejectFollows(urls),
+        SendEndorsements(urls),
     ]

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from server.domain.common import is_id
+
 PREFIX = "/ap"
 
 
@@ -61,6 +63,14 @@ class Urls:
 
     def post(self, post_id: str) -> str:
         return f"{self.base}{PREFIX}/posts/{post_id}"
+
+    def post_id(self, url: object) -> str | None:
+        """The id of our post whose ActivityPub id `url` is, if it is one of ours."""
+        prefix = self.post("")
+        if not isinstance(url, str) or not url.startswith(prefix):
+            return None
+        post_id = url.removeprefix(prefix)
+        return post_id if is_id(post_id) else None
 
     def artefact(self, artefact_id: str) -> str:
         return f"{self.base}{PREFIX}/artefacts/{artefact_id}"

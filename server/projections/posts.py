@@ -28,20 +28,39 @@ from server.events.types.posts import (
     PostDeleted,
     PostEdited,
     PostLiked,
+    PostLikedRemotely,
     PostPublished,
     PostRemoved,
     PostUnliked,
+    PostUnlikedRemotely,
 )
+from server.events.types.remote import RemoteObjectDeleted, RemoteObjectReceived
 from server.projections.members import MEMBER_COLUMNS, MemberView, member_view
 from server.projections.pagination import NEWEST, Page, after, page
+from server.projections.remote_objects import (
+    REMOTE_OBJECT_COLUMNS,
+    RemoteObjectView,
+    remote_object_view,
+)
 from server.projections.runner import Projection, apply_in_segments, tags
 from server.projections.visibility import author_active, community_visible
 
 
 class PostsProjection(Projection):
     name = "posts"
-    tables = ("posts", "post_likes")
-    event_types = tags(PostPublished, PostEdited, PostDeleted, PostRemoved, PostLiked, PostUnliked)
+    tables = ("posts", "post_likes", "post_remote_likes", "post_remote_replies")
+    event_types = tags(
+        PostPublished,
+        PostEdited,
+        PostDeleted,
+        PostRemoved,
+        PostLiked,
+        PostUnliked,
+        PostLikedRemotely,
+        PostUnlikedRemotely,
+        RemoteObjectReceived,
+        RemoteObjectDeleted,
+    )
 
     def __init__(self) -> None:
         self._html: dict[int, str] = {}  # rendered ahead by `prepare`, by position
@@ -147,6 +166,8 @@ async def _apply(conn: asyncpg.Connection, event: RecordedEvent, html: Html) -> 
     post_id = event.stream_id.removeprefix("post-")
     data = event.data
     match data:
+        case RemoteObjectReceived() | RemoteObjectDeleted():
+            await _remote_reply(conn, event)
         case PostEdited():
             await conn.execute(
                 "UPDATE posts SET body = $2, format = $3, html = $4, edited_at = $5"
@@ -166,6 +187,7 @@ async def _apply(conn: asyncpg.Connection, event: RecordedEvent, html: Html) -> 
                 status,
             )
             await conn.execute("DELETE FROM post_likes WHERE post_id = $1", post_id)
+            await conn.execute("DELETE FROM post_remote_likes WHERE post_id = $1", post_id)
             if row is not None and row[0] is not None:
                 await _count_reply(conn, row[0], -1)
         case PostUnliked():
@@ -176,6 +198,56 @@ async def _apply(conn: asyncpg.Connection, event: RecordedEvent, html: Html) -> 
             )
             if deleted:
                 await _count_like(conn, post_id, -1)
+        case PostLikedRemotely():
+            added = await conn.fetchval(
+                "INSERT INTO post_remote_likes (post_id, actor_id, like_id, liked_at, position)"
+                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1",
+                post_id,
+                data.actor_id,
+                data.like_id,
+                event.recorded_at,
+                event.position,
+            )
+            if added:
+                await _count_like(conn, post_id, 1)
+        case PostUnlikedRemotely():
+            deleted = await conn.fetchval(
+                "DELETE FROM post_remote_likes WHERE post_id = $1 AND actor_id = $2"
+                " AND like_id = $3 RETURNING 1",
+                post_id,
+                data.actor_id,
+                data.like_id,
+            )
+            if deleted:
+                await _count_like(conn, post_id, -1)
+
+
+async def _remote_reply(conn: asyncpg.Connection, event: RecordedEvent) -> None:
+    """A reply from another server to one of our posts joins its thread (a public one only:
+    threads are read by anyone who may read the post); its deletion leaves a tombstone."""
+    key = event.stream_id.removeprefix("remoteobject-")
+    data = event.data
+    if isinstance(data, RemoteObjectReceived):
+        if data.reply_to_post is None or not data.public:
+            return
+        parent = await conn.fetchrow(
+            "INSERT INTO post_remote_replies (object_key, post_id, thread_id, community_id,"
+            " position) SELECT $1, p.id, p.thread_id, p.community_id, $3 FROM posts p"
+            " WHERE p.id = $2 ON CONFLICT DO NOTHING RETURNING post_id::text",
+            key,
+            data.reply_to_post,
+            event.position,
+        )
+        if parent is not None:
+            await _count_reply(conn, parent[0], 1)
+        return
+    parent = await conn.fetchval(
+        "UPDATE post_remote_replies SET deleted = true WHERE object_key = $1 AND NOT deleted"
+        " RETURNING post_id::text",
+        key,
+    )
+    if parent is not None:
+        await _count_reply(conn, parent, -1)
 
 
 async def _count_reply(conn: asyncpg.Connection, parent_id: str, by: int) -> None:
@@ -192,8 +264,13 @@ async def _count_like(conn: asyncpg.Connection, post_id: str, by: int) -> None:
 
 
 class PostView(msgspec.Struct, kw_only=True):
+    """A post, or in a thread also a reply from another server: then `author` is null, `remote`
+    holds it as its server describes it (its author there), `body` is "" and `format` `html`."""
+
     id: str
-    author: MemberView
+    """For a reply from another server, our name for it (`remote.id`)."""
+    author: MemberView | None
+    """null for a reply from another server (see `remote`)."""
     community_id: str | None
     """null: the post is on its author's profile."""
     in_reply_to: str | None
@@ -205,17 +282,22 @@ class PostView(msgspec.Struct, kw_only=True):
     body: str
     """As the author wrote it; "" once the post is deleted or removed."""
     format: str
-    """`markdown` or `plain`: how `body` is written."""
+    """`markdown` or `plain`: how `body` is written; `html` for a reply from another server
+    (only its HTML is known)."""
     html: str
     """`body` rendered to sanitised HTML; "" once the post is deleted or removed."""
     status: str
-    """`published`, or `deleted` (by its author) / `removed` (by a moderator): a tombstone."""
+    """`published`, or `deleted` (by its author, here or on its server) / `removed` (by a
+    moderator): a tombstone."""
     published_at: datetime
     edited_at: datetime | None
     likes_count: int
+    """Likes by members, and by actors on other servers."""
     replies_count: int
-    """Direct replies that are neither deleted nor removed."""
+    """Direct replies that are neither deleted nor removed, those from other servers too."""
     liked_by_viewer: bool
+    remote: RemoteObjectView | None = None
+    """A reply from another server: what it says and who wrote it; null for our posts."""
 
 
 class LikeView(msgspec.Struct, kw_only=True):
@@ -275,10 +357,11 @@ async def get_post(conn: asyncpg.Connection, post_id: str, viewer: str | None) -
 async def list_thread(
     conn: asyncpg.Connection, thread_id: str, viewer: str | None, cursor: str | None, limit: int
 ) -> Page[PostView]:
-    """The posts of a thread, oldest first: its first post, then the replies as they came.
-    Tombstones are included (empty body); posts of suspended members are left out."""
+    """The posts of a thread, oldest first: its first post, then the replies as they came —
+    ours and those from other servers (`remote`). Tombstones are included (empty body); posts
+    of suspended members are left out."""
     (since,) = after(cursor, int, first=(0,))
-    rows = await conn.fetch(
+    ours = await conn.fetch(
         f"SELECT {_POST_COLUMNS} {_FROM}"
         f" WHERE p.thread_id = $2 AND p.position > $3 AND {_READABLE}"
         " ORDER BY p.position LIMIT $4",
@@ -287,7 +370,46 @@ async def list_thread(
         since,
         limit + 1,
     )
-    return page(rows, limit, _post, _position)
+    remote = await conn.fetch(
+        f"SELECT r.position, r.post_id::text, r.thread_id::text, r.community_id::text,"
+        " EXISTS (SELECT 1 FROM remote_object_likes l WHERE l.object_key = r.object_key"
+        f" AND l.member_id = $1::uuid), {REMOTE_OBJECT_COLUMNS}"
+        " FROM post_remote_replies r JOIN remote_objects o USING (object_key)"
+        " LEFT JOIN remote_actors ra ON ra.actor_id = o.author"
+        " WHERE r.thread_id = $2::uuid AND r.position > $3 ORDER BY r.position LIMIT $4",
+        viewer,
+        thread_id,
+        since,
+        limit + 1,
+    )
+    both = sorted(
+        [(_position(r)[0], _post(r)) for r in ours]
+        + [(r[0], _remote_reply_view(r)) for r in remote],
+        key=lambda item: item[0],
+    )
+    return page(both[: limit + 1], limit, lambda item: item[1], lambda item: (item[0],))
+
+
+def _remote_reply_view(r: asyncpg.Record) -> PostView:
+    remote = remote_object_view(r[5:])
+    return PostView(
+        id=remote.id,
+        author=None,
+        community_id=r[3],
+        in_reply_to=r[1],
+        in_reply_to_remote=None,
+        thread_id=r[2],
+        body="",
+        format="html",
+        html=remote.html,
+        status="deleted" if remote.deleted else "published",
+        published_at=remote.published,
+        edited_at=remote.updated,
+        likes_count=remote.likes_count,
+        replies_count=0,
+        liked_by_viewer=r[4],
+        remote=remote,
+    )
 
 
 async def list_community_posts(
@@ -348,7 +470,8 @@ async def list_member_posts(
 async def list_likes(
     conn: asyncpg.Connection, post_id: str, viewer: str | None, cursor: str | None, limit: int
 ) -> Page[LikeView]:
-    """Who liked a post `viewer` may see, newest first; suspended members are left out."""
+    """Which members of ours liked a post `viewer` may see, newest first; suspended members are
+    left out. Likes from other servers count in the post's `likes_count` but are not listed."""
     (before,) = after(cursor, int, first=NEWEST)
     rows = await conn.fetch(
         f"SELECT {MEMBER_COLUMNS}, l.liked_at, l.position FROM post_likes l"
@@ -363,4 +486,13 @@ async def list_likes(
     )
     return page(
         rows, limit, lambda r: LikeView(member=member_view(r), liked_at=r[11]), lambda r: (r[12],)
+    )
+
+
+async def remote_like_post(conn: asyncpg.Connection, actor_id: str, like_id: str) -> str | None:
+    """The post `actor_id` likes by its `Like` `like_id`, if that like stands."""
+    return await conn.fetchval(
+        "SELECT post_id::text FROM post_remote_likes WHERE like_id = $1 AND actor_id = $2",
+        like_id,
+        actor_id,
     )

@@ -18,9 +18,11 @@ from server.events.types.posts import (
     PostDeleted,
     PostEdited,
     PostLiked,
+    PostLikedRemotely,
     PostPublished,
     PostRemoved,
     PostUnliked,
+    PostUnlikedRemotely,
 )
 
 ADA, BOB, CAROL, DAN, ADMIN = (
@@ -405,6 +407,46 @@ def test_likers_are_the_members_whose_last_action_was_a_like(
         assert (len(events) == 1) == (before != state.likers)
         last[actor.member_id] = like
     assert state.likers == {member for member, liked in last.items() if liked}
+
+
+# -- likes from other servers ------------------------------------------------------------
+
+ALICE = "https://elsewhere.example/users/alice"
+LIKE = f"{ALICE}#likes/1"
+ANONYMOUS = access(is_member=False)
+"""An anonymous reader's access to a public COMMUNITY."""
+
+
+def test_a_remote_like_counts_once_per_actor_and_its_undo_takes_it_back() -> None:
+    like = posts.LikeRemotely(actor_id=ALICE, like_id=LIKE)
+    events, state = run(published(), like)
+    assert events == [PostLikedRemotely(actor_id=ALICE, like_id=LIKE)]
+    assert state.remote_like_of(ALICE) == LIKE
+    assert run(state, like)[0] == []  # the same Like delivered again
+    assert run(state, posts.LikeRemotely(actor_id=ALICE, like_id=f"{ALICE}#likes/2"))[0] == []
+    assert run(state, posts.UnlikeRemotely(actor_id=ALICE, like_id=f"{ALICE}#likes/2"))[0] == []
+    other = "https://elsewhere.example/users/bob"
+    assert run(state, posts.UnlikeRemotely(actor_id=other, like_id=LIKE))[0] == []
+    events, state = run(state, posts.UnlikeRemotely(actor_id=ALICE, like_id=LIKE))
+    assert events == [PostUnlikedRemotely(actor_id=ALICE, like_id=LIKE)]
+    assert state.remote_like_of(ALICE) is None
+    assert run(state, posts.UnlikeRemotely(actor_id=ALICE, like_id=LIKE))[0] == []
+
+
+def test_only_what_anyone_may_read_is_liked_from_elsewhere() -> None:
+    in_public = posts.LikeRemotely(actor_id=ALICE, like_id=LIKE, community=ANONYMOUS)
+    assert run(IN_COMMUNITY, in_public)[0] == [PostLikedRemotely(actor_id=ALICE, like_id=LIKE)]
+    hidden = posts.LikeRemotely(
+        actor_id=ALICE, like_id=LIKE, community=access(is_member=False, members_only=True)
+    )
+    refused(IN_COMMUNITY, hidden, NotFound, None)
+    deleted = fold(POST, [*_published_events(), PostDeleted()])
+    refused(deleted, posts.LikeRemotely(actor_id=ALICE, like_id=LIKE), NotFound, None)
+    refused(posts.initial(POST), posts.LikeRemotely(actor_id=ALICE, like_id=LIKE), NotFound, None)
+
+
+def _published_events() -> list[Event]:
+    return [PostPublished(author_id=ADA, body="Hello", thread_id=POST)]
 
 
 # -- remove ---------------------------------------------------------------------------------

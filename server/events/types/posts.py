@@ -1,7 +1,8 @@
 """Posts: short-form writing on a member's profile or in a community, replies, likes, and
 moderation.
 
-Stream: `post-<id>` holds one post's whole history — publication, edits, likes, its tombstone.
+Stream: `post-<id>` holds one post's whole history — publication, edits, likes (by our members
+and by actors on other servers), its tombstone.
 A reply is a post of its own (its own stream) that names its parent in `in_reply_to` and the
 thread's first post in `thread_id`. Bodies are stored as the author wrote them; HTML is made
 from them (and sanitised) when read models are built.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from server.events.registry import Event
 from server.events.types.fields import Id, LongText, Summary, TextFormat, Url
+from server.events.types.remote import ActivityId
 
 
 class PostPublished(Event, frozen=True, tag="post.published"):
@@ -48,6 +50,20 @@ class PostUnliked(Event, frozen=True, tag="post.unliked"):
     member_id: Id
 
 
+class PostLikedRemotely(Event, frozen=True, tag="post.liked_remotely"):
+    """An actor on another server liked the post: its `Like` (id `like_id`), verified."""
+
+    actor_id: ActivityId
+    like_id: ActivityId
+
+
+class PostUnlikedRemotely(Event, frozen=True, tag="post.unliked_remotely"):
+    """That actor took its like back: an `Undo` of `like_id`."""
+
+    actor_id: ActivityId
+    like_id: ActivityId
+
+
 class PostRemoved(Event, frozen=True, tag="post.removed"):
     """A moderator of the post's community, or an instance admin, took the post down. Its body
     is no longer served; its replies stay."""
@@ -63,4 +79,6 @@ TYPES: list[type[Event]] = [
     PostLiked,
     PostUnliked,
     PostRemoved,
+    PostLikedRemotely,
+    PostUnlikedRemotely,
 ]

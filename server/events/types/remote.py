@@ -120,6 +120,10 @@ class RemoteObjectReceived(Event, frozen=True, tag="remote.object_received"):
     """The group (FEP-1b12 community) it was written in, if any."""
     public: bool = True
     """Addressed to the public; else to followers (or the people named) only."""
+    reply_to_post: Id | None = None
+    """Our post it replies to — the post whose ActivityPub id is `in_reply_to` — when it replies
+    to one of ours: set by federation, which alone knows our URLs, so that read models can put
+    it in the post's thread."""
 
 
 class RemoteObjectUpdated(Event, frozen=True, tag="remote.object_updated"):
@@ -158,18 +162,25 @@ class RemoteObjectUnliked(Event, frozen=True, tag="remote.object_unliked"):
 
 
 class RemoteEndorsementGiven(Event, frozen=True, tag="remote.endorsement_given"):
-    """A member of ours endorsed a remote actor's skill: an `Endorse` (id `endorse_id`) goes
-    to it. Stream `remoteendorsement-<key>`, one per member, actor and skill."""
+    """A member of ours endorsed a remote actor's skill: an `Endorse` goes to it, with the id
+    `<member's actor id>#endorsements/<endorse_id>`. Stream `remoteendorsement-<key>`, one per
+    member, actor and skill (server/domain/remote_endorsements.py)."""
 
     member_id: Id
     actor_id: ActivityId
     skill: Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
-    endorse_id: ActivityId
+    endorse_id: Id
+    """New for each time it is given: the `Endorse` an `Undo` takes back."""
     comment: Summary = ""
 
 
 class RemoteEndorsementWithdrawn(Event, frozen=True, tag="remote.endorsement_withdrawn"):
-    endorse_id: ActivityId
+    """The member took it back: an `Undo` of the `Endorse` goes to the actor."""
+
+    member_id: Id
+    actor_id: ActivityId
+    skill: Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
+    endorse_id: Id
 
 
 TYPES: list[type[Event]] = [
