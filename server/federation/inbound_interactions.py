@@ -19,7 +19,8 @@ from server.commands import remote_endorsements
 from server.domain.errors import DomainError, NotFound
 from server.federation.inbound_follows import ours
 from server.federation.refused import Refused, malformed
-from server.federation.state import COMMANDS, OPTIONS, STORE
+from server.federation.remote_actors import NotAnActor
+from server.federation.state import COMMANDS, OPTIONS, REMOTE_ACTORS, STORE
 from server.federation.urls import Urls
 from server.projections.endorsements import received_endorsement
 from server.projections.posts import remote_like_post
@@ -61,6 +62,10 @@ async def endorse(request: web.Request, activity: dict[str, Any]) -> None:
     skill, comment = activity.get("skill"), activity.get("comment", "")
     if not isinstance(skill, str):
         raise malformed("skill", "an Endorse names the skill endorsed: a string")
+    try:  # known by name, as the endorsement is shown
+        await request.app[REMOTE_ACTORS].get(activity["actor"])
+    except NotAnActor as failed:
+        raise Refused(400, "Bad Request", f"the endorser: {failed}") from None
     try:
         await remote_endorsements.receive(
             request.app[COMMANDS],

@@ -141,8 +141,9 @@ async def test_a_remote_endorsement_shows_with_the_members_and_an_undo_withdraws
     listed = await ada.expect("GET", f"/api/v1/members/{ada.id}/endorsements", 200)
     first, second = listed["items"]
     assert first["endorser"] is None and first["skill"] == "sql"
-    assert first["remote_endorser"] == {"id": remote.alice, "name": None, "display_name": None,
-                                        "url": None}  # fmt: skip
+    host = remote.alice.split("/")[2]
+    assert first["remote_endorser"] == {"id": remote.alice, "name": f"alice@{host}",
+                                        "display_name": "alice", "url": None}  # fmt: skip
     assert first["comment"] == "Taught me <b>joins</b>"  # plain text: clients escape it
     assert second["endorser"]["handle"] == "bob" and second["remote_endorser"] is None
     only_sql = await ada.expect("GET", f"/api/v1/members/{ada.id}/endorsements?skill=SQL", 200)

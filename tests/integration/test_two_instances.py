@@ -24,6 +24,11 @@ async def _equals(value: Awaitable[Any], expected: Any) -> bool:
     return await value == expected
 
 
+async def _longer(items: Awaitable[list[Any]], than: int) -> list[Any] | None:
+    found = await items
+    return found if len(found) > than else None
+
+
 async def _home(member: Member, kind: str, text: str) -> dict[str, Any] | None:
     feed = await member.expect("GET", "/api/v1/feeds/home", 200)
     return next(
@@ -75,12 +80,40 @@ async def test_a_member_follows_a_community_elsewhere_and_sees_its_posts(
     assert item["remote"]["author"]["name"] == f"bob@{b.host}"
     assert item["remote"]["audience"] == group["actor_id"]
 
-    # Alice's reply reaches B as a remote reply to bob's post.
-    reply = await alice.expect("POST", f"/api/v1/remote/objects/{item['remote']['id']}/replies",
-                               201, json={"body": "Hello from *A*"})  # fmt: skip
-    assert reply["id"]
-    # Her like reaches B's author.
-    await alice.expect("POST", f"/api/v1/remote/objects/{item['remote']['id']}/like", 200)
+    # Alice's reply shows in bob's thread on B; her like counts there, and its Undo takes it back.
+    remote_post = f"/api/v1/remote/objects/{item['remote']['id']}"
+    await alice.expect("POST", f"{remote_post}/replies", 201, json={"body": "Hello from *A*"})
+    await alice.expect("POST", f"{remote_post}/like", 200)
+
+    async def thread() -> list[dict[str, Any]]:
+        return (await bob.expect("GET", f"/api/v1/posts/{hello['id']}/thread", 200))["items"]
+
+    async def likes() -> int:
+        return (await bob.expect("GET", f"/api/v1/posts/{hello['id']}", 200))["likes_count"]
+
+    [_, answer] = await _until(lambda: _longer(thread(), 1))
+    assert answer["author"] is None and answer["remote"]["html"] == "<p>Hello from <em>A</em></p>"
+    assert answer["remote"]["author"]["name"] == f"alice@{a.host}"
+    await _until(lambda: _equals(likes(), 1))
+    await alice.expect("DELETE", f"{remote_post}/like", 200)
+    await _until(lambda: _equals(likes(), 0))
+
+    # Alice endorses bob's SQL; it shows with his endorsements on B.
+    bob_there = await alice.expect("POST", "/api/v1/remote/lookup", 200,
+                                   json={"actor": f"bob@{b.host}"})  # fmt: skip
+    given = await alice.expect("POST", "/api/v1/remote/endorsements", 201,
+                               json={"actor": bob_there["actor_id"], "skill": "SQL",
+                                     "comment": "Explains joins well"})  # fmt: skip
+
+    async def endorsements() -> list[dict[str, Any]]:
+        listed = await bob.expect("GET", f"/api/v1/members/{bob.id}/endorsements", 200)
+        return listed["items"]
+
+    [endorsed] = await _until(endorsements)
+    assert endorsed["skill"] == "sql" and endorsed["comment"] == "Explains joins well"
+    assert endorsed["remote_endorser"]["name"] == f"alice@{a.host}"
+    await alice.expect("DELETE", f"/api/v1/remote/endorsements/{given['id']}", 200)
+    await _until(lambda: _equals(endorsements(), []))
 
     # Bob deletes his post: a tombstone on B (410) and on A (gone from the feed).
     await bob.expect("DELETE", f"/api/v1/posts/{hello['id']}", 200)
