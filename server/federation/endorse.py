@@ -66,16 +66,7 @@ class SendEndorsements:
             if isinstance(data, RemoteEndorsementGiven):
                 activity = {**endorse, **_readable(self._urls, member, endorsed, data)}
             else:
-                del endorse["@context"]
-                activity = {
-                    "@context": objects.CONTEXT,
-                    "id": f"{endorse['id']}/undo",
-                    "type": "Undo",
-                    "actor": actor.id,
-                    "object": endorse,
-                    "to": endorse["to"],
-                    "cc": endorse["cc"],
-                }
+                activity = objects.undo(f"{endorse['id']}/undo", actor.id, endorse, objects.CONTEXT)
             sent.append(Outgoing(activity, member.id, actor.main_key, [Recipient(to.inbox)]))
         return sent
 

@@ -15,7 +15,7 @@ import html
 from datetime import datetime
 from typing import Any
 
-from server.federation.jsonld import LEARNWORK_TERMS, PUBLIC
+from server.federation.jsonld import ACTIVITYSTREAMS, LEARNWORK_TERMS, PUBLIC
 from server.federation.urls import Urls
 from server.projections.artefacts import ArtefactView
 from server.projections.paths import PathView
@@ -23,7 +23,7 @@ from server.projections.posts import PostView
 
 LEARNWORK_NS = LEARNWORK_TERMS["learnwork"]
 """The namespace of Learnwork's own terms (docs/federation.md, Objects)."""
-CONTEXT: list[Any] = ["https://www.w3.org/ns/activitystreams", LEARNWORK_TERMS]
+CONTEXT: list[Any] = [ACTIVITYSTREAMS, LEARNWORK_TERMS]
 """ActivityStreams, and Learnwork's terms inline (as https://w3id.org/learnwork/ns defines
 them, schemas/contexts/learnwork.jsonld): a server that does not know that URL need not fetch
 it."""
@@ -114,6 +114,23 @@ def path(urls: Urls, learning: PathView) -> dict[str, Any]:
             for step in learning.steps
         ],
         **addressing(urls, creator.followers, learning.community_id),
+    }
+
+
+def undo(
+    activity_id: str, actor: str, undone: dict[str, Any], context: Any = ACTIVITYSTREAMS
+) -> dict[str, Any]:
+    """`actor`'s `Undo` of `undone` (an activity of theirs, embedded without its `@context`),
+    addressed as `undone` was."""
+    inner = {name: value for name, value in undone.items() if name != "@context"}
+    addressing = {name: inner[name] for name in ("to", "cc") if name in inner}
+    return {
+        "@context": context,
+        "id": activity_id,
+        "type": "Undo",
+        "actor": actor,
+        "object": inner,
+        **addressing,
     }
 
 

@@ -9,11 +9,10 @@ import asyncpg
 
 from server.events import RecordedEvent
 from server.events.types.federation import RemoteFollowAccepted
+from server.federation.jsonld import ACTIVITYSTREAMS
 from server.federation.outgoing import Outgoing, Recipient
 from server.federation.urls import Urls
 from server.projections.runner import tags
-
-AS = "https://www.w3.org/ns/activitystreams"
 
 
 class AcceptFollows:
@@ -40,7 +39,7 @@ class AcceptFollows:
             actor = urls.member(target_id) if kind == "member" else urls.community(target_id)
             follow = event.data.follow_id  # type: ignore[attr-defined]
             activity = {
-                "@context": AS,
+                "@context": ACTIVITYSTREAMS,
                 "id": f"{actor.id}#accepts/{event.id}",
                 "type": "Accept",
                 "actor": actor.id,

@@ -7,7 +7,6 @@ that actor, not for its whole server."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import asyncpg
 
@@ -19,12 +18,12 @@ from server.events.types.remote import (
     RemoteObjectLiked,
     RemoteObjectUnliked,
 )
+from server.federation import objects
+from server.federation.jsonld import ACTIVITYSTREAMS
 from server.federation.outgoing import Outgoing, Recipient
 from server.federation.urls import Urls
 from server.projections.remote_actors import inboxes
 from server.projections.runner import tags
-
-AS = "https://www.w3.org/ns/activitystreams"
 
 
 class FollowRemoteActors:
@@ -51,9 +50,9 @@ class FollowRemoteActors:
                 "object": requested.actor_id,
             }
             activity = (
-                {"@context": AS, **follow}
+                {"@context": ACTIVITYSTREAMS, **follow}
                 if isinstance(event.data, FollowingRequested)
-                else _undo(f"{requested.follow_id}#undo", member.id, follow)
+                else objects.undo(f"{requested.follow_id}#undo", member.id, follow)
             )
             sent.append(
                 Outgoing(
@@ -80,7 +79,7 @@ class RejectFollows:
             follow = {"id": data.follow_id, "type": "Follow", "actor": data.follower,
                       "object": community.id}  # fmt: skip
             activity = {
-                "@context": AS,
+                "@context": ACTIVITYSTREAMS,
                 "id": f"{community.id}#rejects/{event.id}",
                 "type": "Reject",
                 "actor": community.id,
@@ -121,13 +120,9 @@ class LikeRemoteObjects:
             member = self._urls.member(data.member_id)
             like = {"id": data.like_id, "type": "Like", "actor": member.id, "object": object_id}
             activity = (
-                {"@context": AS, **like}
+                {"@context": ACTIVITYSTREAMS, **like}
                 if isinstance(data, RemoteObjectLiked)
-                else _undo(f"{data.like_id}#undo", member.id, like)
+                else objects.undo(f"{data.like_id}#undo", member.id, like)
             )
             sent.append(Outgoing(activity, data.member_id, member.main_key, recipients))
         return sent
-
-
-def _undo(activity_id: str, actor: str, undone: dict[str, Any]) -> dict[str, Any]:
-    return {"@context": AS, "id": activity_id, "type": "Undo", "actor": actor, "object": undone}
