@@ -191,7 +191,7 @@ async def _actor(call: Call) -> RemoteActorView:
 
 async def _object(call: Call) -> RemoteObjectView:
     async with call.db() as conn:
-        found = await get_remote_object(conn, _path_id(call))
+        found = await get_remote_object(conn, _path_id(call), call.actor.member_id)
     if found is None or found.deleted:
         raise NotFound("no such remote object")
     return found

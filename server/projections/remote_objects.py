@@ -196,12 +196,24 @@ def remote_object_view(r: Sequence[object]) -> RemoteObjectView:
     )
 
 
-async def get_remote_object(conn: asyncpg.Connection, local: str) -> RemoteObjectView | None:
-    """The remote object our API names `local` (its UUID)."""
+_SEEN_BY = (
+    "(o.public OR EXISTS (SELECT 1 FROM remote_following f WHERE f.member_id = {member}"
+    " AND f.actor_id = o.author AND f.status = 'accepted'))"
+)
+"""Who may see a remote object: anyone here when it was addressed to the public; else only
+the members following its author (it was sent to the author's followers)."""
+
+
+async def get_remote_object(
+    conn: asyncpg.Connection, local: str, viewer: str
+) -> RemoteObjectView | None:
+    """The remote object our API names `local` (its UUID), if `viewer` may see it."""
     row = await conn.fetchrow(
         f"SELECT {REMOTE_OBJECT_COLUMNS} FROM remote_objects o"
-        " LEFT JOIN remote_actors ra ON ra.actor_id = o.author WHERE o.id = $1::uuid",
+        " LEFT JOIN remote_actors ra ON ra.actor_id = o.author"
+        f" WHERE o.id = $1::uuid AND {_SEEN_BY.format(member='$2::uuid')}",
         local,
+        viewer,
     )
     return None if row is None else remote_object_view(row)
 
@@ -236,7 +248,7 @@ async def feed_items(
         SELECT f.position, {REMOTE_OBJECT_COLUMNS} FROM first f
           JOIN remote_objects o USING (object_key)
           LEFT JOIN remote_actors ra ON ra.actor_id = o.author
-         WHERE NOT o.deleted AND f.position < $2
+         WHERE NOT o.deleted AND f.position < $2 AND {_SEEN_BY.format(member="$1::uuid")}
          ORDER BY f.position DESC LIMIT $3
         """,
         member_id,

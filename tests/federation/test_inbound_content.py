@@ -95,3 +95,20 @@ async def test_what_does_not_concern_us_or_is_misattributed_writes_nothing(
     status, _ = await _post(client, remote, _activity(remote, "Update", 6, elsewhere))
     assert status == 403
     assert await _events(client) == before
+
+
+async def test_what_was_sent_to_followers_only_is_seen_by_its_authors_followers_only(
+    client: Client,
+    remote: Remote,  # noqa: F811 (the fixture)
+) -> None:
+    ada = await register(client, "ada")
+    post = await ada.expect("POST", "/api/v1/posts", 201, json={"body": "A question"})
+    urls = Urls(client.server.app[state.OPTIONS].base_url)
+    private = _note(remote, 7, inReplyTo=urls.post(post["id"]),
+                    to=[f"{remote.alice}/followers"], cc=[urls.member(ada.id).id])  # fmt: skip
+    before = await _events(client)
+    assert (await _post(client, remote, _activity(remote, "Create", 7, private)))[0] == 202
+    assert await _events(client) > before  # kept: it answers ada
+    await _seen(ada, private["id"], 404)  # but ada does not follow alice
+    thread = await ada.expect("GET", f"/api/v1/posts/{post['id']}/thread", 200)
+    assert [item["id"] for item in thread["items"]] == [post["id"]]
