@@ -49,7 +49,8 @@ async def home_feed(call: Call) -> Page[ActivityView]:
 )
 async def community_feed(call: Call) -> Page[ActivityView]:
     """What happened in a community, newest first: posts and replies, artefacts, paths
-    published and completed (a members-only community's feed is its members' alone)."""
+    published and completed, and what its remote members wrote in it (a members-only
+    community's feed is its members' alone)."""
     community = await visible_community(call)
     async with call.db() as conn:
         return await feeds_read.community_feed(

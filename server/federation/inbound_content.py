@@ -20,13 +20,16 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import asyncpg
 import msgspec
 from aiohttp import web
 
 from server.commands import remote
 from server.domain import remote_objects
+from server.events.types.remote import RemoteObjectReceived
 from server.federation import remote_content
 from server.federation.client import FetchFailed
+from server.federation.inbound_follows import ours
 from server.federation.keys import INSTANCE
 from server.federation.refused import Refused, malformed
 from server.federation.remote_actors import KINDS, NotAnActor, describe
@@ -34,6 +37,8 @@ from server.federation.remote_content import Unreadable, actor_of, ids, link
 from server.federation.state import CLIENT, COMMANDS, OPTIONS, REMOTE_ACTORS, STORE
 from server.federation.urls import PREFIX, Urls
 from server.projections.domain_blocks import blocked
+from server.projections.posts import get_post
+from server.projections.remote_followers import follows
 from server.projections.remote_following import followed_by_anyone
 from server.projections.remote_objects import known_object
 
@@ -127,6 +132,8 @@ async def _receive(
         raise malformed("object", "an object needs its id and its attributedTo")
     if not _same_host(object_id, author):
         raise Refused(403, "Forbidden", "an object's author is on the object's own server")
+    if _same_host(object_id, request.app[OPTIONS].base_url):
+        return  # ours, passed back to us (a group elsewhere announcing our member's reply)
     if not await _concerns(request, document, author, shared_by):
         return
     try:
@@ -134,10 +141,38 @@ async def _receive(
     except NotAnActor as failed:
         raise Refused(400, "Bad Request", f"the object's author: {failed}") from None
     received = _read(lambda d: remote_content.received(d, activity_id), document)
-    reply_to_post = Urls(request.app[OPTIONS].base_url).post_id(received.in_reply_to)
-    received = msgspec.structs.replace(received, reply_to_post=reply_to_post)
+    urls = Urls(request.app[OPTIONS].base_url)
+    reply_to_post = urls.post_id(received.in_reply_to)
+    async with request.app[STORE].pool.acquire() as conn:
+        community_id = await _community(conn, urls, document, received, reply_to_post)
+    received = msgspec.structs.replace(
+        received, reply_to_post=reply_to_post, community_id=community_id
+    )
     command = remote_objects.Receive(received=received, shared_by=shared_by)
     await remote.on_object(request.app[COMMANDS], object_id, command)
+
+
+async def _community(
+    conn: asyncpg.Connection,
+    urls: Urls,
+    document: dict[str, Any],
+    received: RemoteObjectReceived,
+    reply_to_post: str | None,
+) -> str | None:
+    """The public community of ours the object was written in — addressed to it, or answering
+    a post in it — if its author follows that community (a remote member of it)."""
+    if not received.public:
+        return None
+    named = [*ids(document.get("audience")), *ids(document.get("to")), *ids(document.get("cc"))]
+    candidates = [found[1] for n in named if (found := ours(urls, n)) and found[0] == "community"]
+    if reply_to_post is not None:
+        parent = await get_post(conn, reply_to_post, None)
+        if parent is not None and parent.community_id is not None:
+            candidates.append(parent.community_id)
+    for community_id in dict.fromkeys(candidates):
+        if await follows(conn, received.author, community_id):
+            return community_id
+    return None
 
 
 async def _concerns(

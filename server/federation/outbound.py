@@ -138,10 +138,10 @@ async def _spread(
     """`activity` to the author's remote followers and to `also`; in a community, the
     community's Announce of `announced` to the community's."""
     sent = []
-    if recipients := [*await _followers(conn, place.author_id), *also]:
+    if recipients := [*await followers(conn, place.author_id), *also]:
         author = urls.member(place.author_id)
         sent.append(Outgoing(activity, place.author_id, author.main_key, recipients))
-    if place.community_id is not None and (members := await _followers(conn, place.community_id)):
+    if place.community_id is not None and (members := await followers(conn, place.community_id)):
         community = urls.community(place.community_id)
         announce = {
             "@context": objects.CONTEXT,
@@ -163,7 +163,7 @@ def _embedded(document: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in document.items() if name != "@context"}
 
 
-async def _followers(conn: asyncpg.Connection, target_id: str) -> list[Recipient]:
+async def followers(conn: asyncpg.Connection, target_id: str) -> list[Recipient]:
     """The remote actors whose follow of `target_id` stands, with their shared inboxes (what
     they get is public, so any actor of their server may read it)."""
     rows = await conn.fetch(

@@ -8,6 +8,8 @@ have an activity. Each module says what its events make:
   `Article`;
 - server/federation/outbound_paths.py: published learning paths → `Create`, `Update` of an
   `Article`;
+- server/federation/outbound_contributions.py: a remote member's post in one of our
+  communities → the community's `Announce` of it;
 - server/federation/translate_interactions.py: our members' follows and likes of remote actors
   and objects → `Follow`, `Like` (and their `Undo`s); a moderator's refusal of a remote follow
   → `Reject`;
@@ -23,6 +25,7 @@ from __future__ import annotations
 from server.events.store import EventStore
 from server.federation.endorse import SendEndorsements
 from server.federation.outbound_artefacts import ArtefactActivities
+from server.federation.outbound_contributions import AnnounceContributions
 from server.federation.outbound_follows import AcceptFollows
 from server.federation.outbound_paths import PathActivities
 from server.federation.outbound_posts import PostActivities
@@ -43,6 +46,7 @@ def all_translators(urls: Urls, store: EventStore) -> list[Translator]:
         PostActivities(urls),
         ArtefactActivities(urls, store),
         PathActivities(urls),
+        AnnounceContributions(urls),
         FollowRemoteActors(urls),
         LikeRemoteObjects(urls),
         RejectFollows(urls),

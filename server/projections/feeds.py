@@ -18,7 +18,7 @@ import msgspec
 
 from server.projections.members import MEMBER_COLUMNS, MemberView, member_view
 from server.projections.pagination import NEWEST, Page, after, page
-from server.projections.remote_objects import RemoteObjectView, feed_items
+from server.projections.remote_objects import RemoteObjectView, community_items, feed_items
 from server.projections.visibility import author_active, community_visible, progress_shared
 
 
@@ -166,6 +166,13 @@ async def home_feed(
     (before,) = after(cursor, int, first=NEWEST)
     rows = await conn.fetch(_HOME, member_id, before, limit + 1)
     remote = await feed_items(conn, member_id, before, limit + 1)
+    return _merged(rows, remote, limit)
+
+
+def _merged(
+    rows: list[asyncpg.Record], remote: list[tuple[int, RemoteObjectView]], limit: int
+) -> Page[ActivityView]:
+    """A page of our activities and remote items together, by log position, newest first."""
     items = [_view(r) for r in rows] + [_remote_view(at, item) for at, item in remote]
     items.sort(key=lambda item: item.position, reverse=True)
     return page(items, limit, lambda item: item, lambda item: (item.position,))
@@ -187,4 +194,5 @@ async def community_feed(
     """What happened in the community, as `viewer` may see it, newest first."""
     (before,) = after(cursor, int, first=NEWEST)
     rows = await conn.fetch(_COMMUNITY, viewer, before, limit + 1, community_id)
-    return page(rows, limit, _view, lambda r: (r[2],))
+    remote = await community_items(conn, community_id, before, limit + 1)
+    return _merged(rows, remote, limit)

@@ -68,6 +68,16 @@ async def count_followers(conn: asyncpg.Connection, target_id: str) -> int:
     )
 
 
+async def follows(conn: asyncpg.Connection, follower: str, target_id: str) -> bool:
+    """Whether `follower`'s follow of our actor `target_id` stands."""
+    return await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM remote_followers WHERE target_id = $1 AND follower = $2"
+        " AND status = 'accepted')",
+        target_id,
+        follower,
+    )
+
+
 async def follow_target(conn: asyncpg.Connection, follower: str, follow_id: str) -> str | None:
     """The actor of ours that `follower`'s `Follow` `follow_id` follows, if it stands or waits."""
     return await conn.fetchval(

@@ -55,9 +55,9 @@ class RemoteObjectsProjection(Projection):
                     await conn.execute(
                         "INSERT INTO remote_objects (object_key, id, object_id, author, type,"
                         " learnwork_kind, name, summary, content, url, skills, steps, revision,"
-                        " in_reply_to, audience, public, published, position) VALUES ($1, $2,"
-                        " $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
-                        " $18) ON CONFLICT (object_key) DO NOTHING",
+                        " in_reply_to, audience, public, published, position, community_id)"
+                        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
+                        " $15, $16, $17, $18, $19) ON CONFLICT (object_key) DO NOTHING",
                         key,
                         local_id(key),
                         data.object_id,
@@ -68,6 +68,7 @@ class RemoteObjectsProjection(Projection):
                         data.public,
                         data.published,
                         event.position,
+                        data.community_id,
                     )
                 case RemoteObjectUpdated() as data:
                     await conn.execute(
@@ -229,8 +230,9 @@ async def feed_items(
     conn: asyncpg.Connection, member_id: str, before: int, limit: int
 ) -> list[tuple[int, RemoteObjectView]]:
     """(position, object) of the newest remote objects before `before` that reach `member_id`:
-    by an actor they follow, in a group they follow, or shared by one — newest first. The
-    position is that of its arrival or of its first share by an actor they follow."""
+    by an actor they follow, in a group they follow, shared by one, or written by a remote
+    member in a community of ours they belong to — newest first. The position is that of its
+    arrival or of its first share by an actor they follow."""
     rows = await conn.fetch(
         f"""
         WITH followed AS (SELECT actor_id FROM remote_following
@@ -243,7 +245,11 @@ async def feed_items(
              WHERE o.audience IN (SELECT actor_id FROM followed)
             UNION ALL
             SELECT s.object_key, s.position FROM remote_object_sharers s
-             WHERE s.actor_id IN (SELECT actor_id FROM followed)),
+             WHERE s.actor_id IN (SELECT actor_id FROM followed)
+            UNION ALL
+            SELECT o.object_key, o.position FROM community_members m
+              JOIN remote_objects o ON o.community_id = m.community_id
+             WHERE m.member_id = $1::uuid),
         first AS (SELECT object_key, min(position) AS position FROM reached GROUP BY object_key)
         SELECT f.position, {REMOTE_OBJECT_COLUMNS} FROM first f
           JOIN remote_objects o USING (object_key)
@@ -252,6 +258,23 @@ async def feed_items(
          ORDER BY f.position DESC LIMIT $3
         """,
         member_id,
+        before,
+        limit,
+    )
+    return [(r[0], remote_object_view(r[1:])) for r in rows]
+
+
+async def community_items(
+    conn: asyncpg.Connection, community_id: str, before: int, limit: int
+) -> list[tuple[int, RemoteObjectView]]:
+    """(position, object) of the newest remote objects before `before` written in our
+    community `community_id` by its remote members — newest first."""
+    rows = await conn.fetch(
+        f"SELECT o.position, {REMOTE_OBJECT_COLUMNS} FROM remote_objects o"
+        " LEFT JOIN remote_actors ra ON ra.actor_id = o.author"
+        " WHERE o.community_id = $1::uuid AND o.position < $2 AND NOT o.deleted AND o.public"
+        " ORDER BY o.position DESC LIMIT $3",
+        community_id,
         before,
         limit,
     )

@@ -124,6 +124,10 @@ class RemoteObjectReceived(Event, frozen=True, tag="remote.object_received"):
     """Our post it replies to — the post whose ActivityPub id is `in_reply_to` — when it replies
     to one of ours: set by federation, which alone knows our URLs, so that read models can put
     it in the post's thread."""
+    community_id: Id | None = None
+    """A public community of ours it was written in — addressed to it, or a reply to a post in
+    it — by an author who follows the community from another server (a remote member, as
+    FEP-1b12 has them): the community shows it and passes it on to its followers."""
 
 
 class RemoteObjectUpdated(Event, frozen=True, tag="remote.object_updated"):
