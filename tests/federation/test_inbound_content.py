@@ -4,6 +4,7 @@ what is misattributed, writes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -112,3 +113,20 @@ async def test_what_was_sent_to_followers_only_is_seen_by_its_authors_followers_
     await _seen(ada, private["id"], 404)  # but ada does not follow alice
     thread = await ada.expect("GET", f"/api/v1/posts/{post['id']}/thread", 200)
     assert [item["id"] for item in thread["items"]] == [post["id"]]
+
+
+async def test_the_same_create_delivered_six_times_at_once_is_written_once(
+    client: Client,
+    remote: Remote,  # noqa: F811 (the fixture)
+) -> None:
+    ada = await register(client, "ada")
+    post = await ada.expect("POST", "/api/v1/posts", 201, json={"body": "A question"})
+    ours = Urls(client.server.app[state.OPTIONS].base_url).post(post["id"])
+    create = _activity(remote, "Create", 8, _note(remote, 8, inReplyTo=ours))
+    assert (await _post(client, remote, create))[0] == 202  # alice is known: keys, document
+    again = _activity(remote, "Create", 9, _note(remote, 9, inReplyTo=ours))
+    statuses = await asyncio.gather(*(_post(client, remote, again) for _ in range(6)))
+    assert [status for status, _ in statuses] == [202] * 6
+    store = client.server.app[state.STORE]
+    written = await store.read_stream(f"remoteobject-{remote_objects.key(again['object']['id'])}")
+    assert [event.type for event in written] == ["remote.object_received"]
