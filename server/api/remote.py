@@ -16,7 +16,11 @@ from server.commands import posts, remote
 from server.domain import remote_objects
 from server.domain.errors import Invalid, NotFound
 from server.projections.remote_actors import RemoteActorView, described_view, get_remote_actor
-from server.projections.remote_following import RemoteFollowingView, list_following
+from server.projections.remote_following import (
+    RemoteFollowingView,
+    follow_stands,
+    list_following,
+)
 from server.projections.remote_objects import RemoteObjectView, get_remote_object
 
 api = Api()
@@ -149,7 +153,7 @@ async def unlike(call: Call) -> Written:
     return written(results, found.id)
 
 
-class ReplyRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class PostRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     body: str
     format: str = "markdown"
 
@@ -158,7 +162,7 @@ class ReplyRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     "POST",
     "/api/v1/remote/objects/{id}/replies",
     tag="remote",
-    body=ReplyRequest,
+    body=PostRequest,
     response=Written,
     status=201,
     scope="write",
@@ -175,6 +179,37 @@ async def reply(call: Call) -> Written:
         call.actor,
         object_id=found.object_id,
         object_stands=not found.deleted,
+        body=call.body.body,
+        format=call.body.format,
+    )
+    return written(results, post_id)
+
+
+@api.route(
+    "POST",
+    "/api/v1/remote/actors/{id}/posts",
+    tag="remote",
+    body=PostRequest,
+    response=Written,
+    status=201,
+    scope="write",
+    limit="write",
+    errors=(403, 404, 422),
+)
+async def post_in_group(call: Call) -> Written:
+    """Write in a community on another server (a `Group` you follow, your follow accepted): a
+    post on your profile whose `Create` goes to the group, which passes it on to its members,
+    and to your followers. The answer's `id` is your post's."""
+    group = await _actor(call)
+    if group.kind != "Group":
+        raise Invalid("only a group (a community) can be written in", "group")
+    async with call.db() as conn:
+        follows_group = await follow_stands(conn, call.actor.member_id, group.actor_id)
+    post_id, results = await posts.publish_in_group(
+        call.cx,
+        call.actor,
+        group=group.actor_id,
+        follows_group=follows_group,
         body=call.body.body,
         format=call.body.format,
     )

@@ -89,6 +89,24 @@ async def reply_remote(
     return post_id, await cx.run(decide, actor=actor.member_id)
 
 
+async def publish_in_group(
+    cx: Commands, actor: Actor, *, group: str, follows_group: bool, body: str, format: str
+) -> tuple[str, list[AppendResult]]:
+    """A post, on the actor's profile, written in the group `group` on another server (the
+    caller says whether the actor's follow of it stands)."""
+    post_id = new_id()
+
+    async def decide() -> list[StreamAppend]:
+        loaded = cx.repo.new(POSTS, post_id)
+        command = posts.PublishInGroup(
+            actor=actor, body=body, format=format, group=group, follows_group=follows_group
+        )
+        events = posts.decide(loaded.state, command)
+        return [StreamAppend(POSTS.stream(post_id), events, loaded.expected)]
+
+    return post_id, await cx.run(decide, actor=actor.member_id)
+
+
 async def edit(
     cx: Commands, actor: Actor, post_id: str, *, body: str, format: str | None = None
 ) -> list[AppendResult]:

@@ -58,6 +58,8 @@ class Post(msgspec.Struct, frozen=True):
     in_reply_to: str | None = None
     in_reply_to_remote: str | None = None
     """The ActivityPub id of what it answers on another server."""
+    group_remote: str | None = None
+    """The ActivityPub id of the group on another server it was written in."""
     thread_id: str = ""
     """The first post of the thread (the post itself unless it is a reply)."""
     body: str = ""
@@ -123,6 +125,18 @@ class ReplyRemote(msgspec.Struct, frozen=True, kw_only=True):
     """It is here and not a tombstone."""
 
 
+class PublishInGroup(msgspec.Struct, frozen=True, kw_only=True):
+    """A new post in a group on another server (named `group` in errors)."""
+
+    actor: Actor
+    body: str
+    format: str = "markdown"
+    group: str
+    """The group's ActivityPub id."""
+    follows_group: bool
+    """The actor's follow of the group stands: they are one of its members."""
+
+
 class Edit(msgspec.Struct, frozen=True, kw_only=True):
     actor: Actor
     body: str
@@ -174,6 +188,7 @@ Command = (
     Publish
     | Reply
     | ReplyRemote
+    | PublishInGroup
     | Edit
     | Delete
     | Like
@@ -198,6 +213,7 @@ def evolve(state: Post, event: Event) -> Post:
                 community_id=event.community_id,
                 in_reply_to=event.in_reply_to,
                 in_reply_to_remote=event.in_reply_to_remote,
+                group_remote=event.group_remote,
                 thread_id=event.thread_id,
                 body=event.body,
                 format=event.format,
@@ -233,6 +249,8 @@ def decide(state: Post, command: Command) -> list[Event]:
             return _reply(state, command)
         case ReplyRemote():
             return _reply_remote(state, command)
+        case PublishInGroup():
+            return _publish_in_group(state, command)
     if state.status == "none":
         raise NotFound("no such post")
     match command:
@@ -323,6 +341,21 @@ def _reply_remote(state: Post, command: ReplyRemote) -> list[Event]:
             format=_format(command.format),
             thread_id=state.id,
             in_reply_to_remote=command.object_id,
+        )
+    ]
+
+
+def _publish_in_group(state: Post, command: PublishInGroup) -> list[Event]:
+    _require_new(state)
+    if not command.follows_group:
+        raise Forbidden("follow the group (and be accepted) to post in it", "group")
+    return [
+        PostPublished(
+            author_id=command.actor.member_id,
+            body=_body(command.body),
+            format=_format(command.format),
+            thread_id=state.id,
+            group_remote=command.group,
         )
     ]
 

@@ -48,6 +48,9 @@ def note(urls: Urls, post: PostView) -> dict[str, Any]:
         document["inReplyTo"] = urls.post(post.in_reply_to)
     elif post.in_reply_to_remote is not None:
         document["inReplyTo"] = post.in_reply_to_remote
+    if post.group_remote is not None:
+        document["to"] = [*document["to"], post.group_remote]
+        document["audience"] = post.group_remote
     if post.edited_at is not None:
         document["updated"] = timestamp(post.edited_at)
     return document

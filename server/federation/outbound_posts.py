@@ -48,7 +48,7 @@ class PostActivities:
             if post is None:
                 continue  # not for everyone to read: a members-only community, a suspended author
             place = Place(post.author.id, post.community_id)
-            also = await _replied_to(conn, post.in_reply_to_remote)
+            also = await _replied_to(conn, post.in_reply_to_remote, post.group_remote)
             if isinstance(event.data, PostDeleted | PostRemoved):
                 object_id = self._urls.post(post.id)
                 sent += await deleted(conn, self._urls, event, place, object_id, "Note", also)
@@ -59,17 +59,20 @@ class PostActivities:
         return sent
 
 
-async def _replied_to(conn: asyncpg.Connection, object_id: str | None) -> list[Recipient]:
-    """For a reply to a remote object: its author, and the group it is in (which passes the
-    reply on to its followers, FEP-1b12)."""
-    if object_id is None:
-        return []
-    row = await conn.fetchrow(
-        "SELECT author, audience FROM remote_objects WHERE object_id = $1", object_id
-    )
+async def _replied_to(
+    conn: asyncpg.Connection, object_id: str | None, group: str | None
+) -> list[Recipient]:
+    """For a reply to a remote object: its author, and the group it is in; for a post in a
+    group elsewhere, the group — which passes it on to its followers (FEP-1b12)."""
+    actors = [group] if group is not None else []
+    if object_id is not None:
+        row = await conn.fetchrow(
+            "SELECT author, audience FROM remote_objects WHERE object_id = $1", object_id
+        )
+        actors += [actor_id for actor_id in row or () if actor_id]
     found = []
-    for actor_id in row or ():
-        known = await inboxes(conn, actor_id) if actor_id else None
+    for actor_id in dict.fromkeys(actors):
+        known = await inboxes(conn, actor_id)
         if known is not None:
             found.append(Recipient(known.inbox, known.shared_inbox))
     return found

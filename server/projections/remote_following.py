@@ -91,3 +91,13 @@ async def followed_by_anyone(conn: asyncpg.Connection, actor_ids: Sequence[str])
         " WHERE actor_id = ANY($1::text[]) AND status = 'accepted')",
         list(actor_ids),
     )
+
+
+async def follow_stands(conn: asyncpg.Connection, member_id: str, actor_id: str) -> bool:
+    """Whether `member_id`'s follow of the remote actor `actor_id` stands (was accepted)."""
+    return await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM remote_following WHERE member_id = $1 AND actor_id = $2"
+        " AND status = 'accepted')",
+        member_id,
+        actor_id,
+    )

@@ -259,6 +259,18 @@ def test_a_reply_to_a_remote_object_is_on_the_profile_in_a_thread_of_its_own() -
     refused(posts.initial(REPLY), gone, NotFound, "in_reply_to")
 
 
+def test_a_post_in_a_group_elsewhere_takes_a_follow_that_stands() -> None:
+    group = "https://b.example/ap/communities/c"
+    command = posts.PublishInGroup(actor=ada, body="Hi all", group=group, follows_group=True)
+    events, state = run(posts.initial(POST), command)
+    assert events == [
+        PostPublished(author_id=ADA, body="Hi all", thread_id=POST, group_remote=group)
+    ]
+    assert state.group_remote == group and state.community_id is None
+    outsider = msgspec.structs.replace(command, follows_group=False)
+    refused(posts.initial(POST), outsider, Forbidden, "group")
+
+
 def test_the_author_edits_and_each_edit_is_counted() -> None:
     events, state = run(published(), posts.Edit(actor=ada, body="Hello, world"))
     assert events == [PostEdited(body="Hello, world", format="markdown")]

@@ -24,6 +24,11 @@ async def _equals(value: Awaitable[Any], expected: Any) -> bool:
     return await value == expected
 
 
+async def _contains(items: Awaitable[list[Any]], wanted: Any) -> list[Any] | None:
+    found = await items
+    return found if wanted in found else None
+
+
 async def _longer(items: Awaitable[list[Any]], than: int) -> list[Any] | None:
     found = await items
     return found if len(found) > than else None
@@ -97,6 +102,18 @@ async def test_a_member_follows_a_community_elsewhere_and_sees_its_posts(
     await _until(lambda: _equals(likes(), 1))
     await alice.expect("DELETE", f"{remote_post}/like", 200)
     await _until(lambda: _equals(likes(), 0))
+
+    # Alice writes in the guild: its feed on B shows her post.
+    await alice.expect("POST", f"/api/v1/remote/actors/{group['id']}/posts", 201,
+                       json={"body": "A question for the *guild*"})  # fmt: skip
+
+    async def in_guild() -> list[str]:
+        feed = await bob.expect("GET", "/api/v1/communities/guild/feed", 200)
+        return [i["remote"]["html"] for i in feed["items"] if i["kind"] == "remote_post"]
+
+    asked = "<p>A question for the <em>guild</em></p>"
+    shown = await _until(lambda: _contains(in_guild(), asked))
+    assert shown == [asked, "<p>Hello from <em>A</em></p>"]  # her reply is the guild's too
 
     # Alice endorses bob's SQL; it shows with his endorsements on B.
     bob_there = await alice.expect("POST", "/api/v1/remote/lookup", 200,

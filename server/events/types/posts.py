@@ -27,6 +27,9 @@ class PostPublished(Event, frozen=True, tag="post.published"):
     """None: the post is on the author's profile. A reply is where its parent is."""
     in_reply_to: Id | None = None
     in_reply_to_remote: Url | None = None
+    group_remote: Url | None = None
+    """A group (community) on another server the post was written in, by a member following
+    it: its ActivityPub id. The post is on its author's profile here."""
     """A reply to a post, artefact or path on another server: its ActivityPub id. Such a
     reply is on its author's profile and starts a thread of its own here."""
 
