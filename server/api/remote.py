@@ -13,6 +13,7 @@ import msgspec
 from server.api.keys import OPTIONS, REMOTE_DIRECTORY, RUNNER
 from server.api.routing import Api, Call, Written, written
 from server.commands import posts, remote
+from server.domain import posts as post_rules
 from server.domain import remote_objects
 from server.domain.errors import Invalid, NotFound
 from server.projections.remote_actors import RemoteActorView, described_view, get_remote_actor
@@ -174,14 +175,14 @@ async def reply(call: Call) -> Written:
     author — and to the group it was written in, which passes it on — and to your followers.
     The answer's `id` is your post's."""
     found = await _object(call)
-    post_id, results = await posts.reply_remote(
-        call.cx,
-        call.actor,
-        object_id=found.object_id,
-        object_stands=not found.deleted,
+    command = post_rules.ReplyRemote(
+        actor=call.actor,
         body=call.body.body,
         format=call.body.format,
+        object_id=found.object_id,
+        object_stands=not found.deleted,
     )
+    post_id, results = await posts.publish_elsewhere(call.cx, command)
     return written(results, post_id)
 
 
@@ -205,14 +206,14 @@ async def post_in_group(call: Call) -> Written:
         raise Invalid("only a group (a community) can be written in", "group")
     async with call.db() as conn:
         follows_group = await follow_stands(conn, call.actor.member_id, group.actor_id)
-    post_id, results = await posts.publish_in_group(
-        call.cx,
-        call.actor,
-        group=group.actor_id,
-        follows_group=follows_group,
+    command = post_rules.PublishInGroup(
+        actor=call.actor,
         body=call.body.body,
         format=call.body.format,
+        group=group.actor_id,
+        follows_group=follows_group,
     )
+    post_id, results = await posts.publish_elsewhere(call.cx, command)
     return written(results, post_id)
 
 

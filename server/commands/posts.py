@@ -68,43 +68,19 @@ async def reply(
     return post_id, await cx.run(decide, actor=actor.member_id)
 
 
-async def reply_remote(
-    cx: Commands, actor: Actor, *, object_id: str, object_stands: bool, body: str, format: str
+async def publish_elsewhere(
+    cx: Commands, command: posts.ReplyRemote | posts.PublishInGroup
 ) -> tuple[str, list[AppendResult]]:
-    """A reply, on the actor's profile, to the remote object `object_id` (the caller says
-    whether it stands here)."""
+    """A new post, on the actor's profile, about something on another server — a reply to a
+    remote object, a post in a remote group — with the facts about it the caller gathered."""
     post_id = new_id()
 
     async def decide() -> list[StreamAppend]:
         loaded = cx.repo.new(POSTS, post_id)
-        command = posts.ReplyRemote(
-            actor=actor, body=body, format=format, object_id=object_id, object_stands=object_stands
-        )
-        return [
-            StreamAppend(
-                POSTS.stream(post_id), posts.decide(loaded.state, command), loaded.expected
-            )
-        ]
-
-    return post_id, await cx.run(decide, actor=actor.member_id)
-
-
-async def publish_in_group(
-    cx: Commands, actor: Actor, *, group: str, follows_group: bool, body: str, format: str
-) -> tuple[str, list[AppendResult]]:
-    """A post, on the actor's profile, written in the group `group` on another server (the
-    caller says whether the actor's follow of it stands)."""
-    post_id = new_id()
-
-    async def decide() -> list[StreamAppend]:
-        loaded = cx.repo.new(POSTS, post_id)
-        command = posts.PublishInGroup(
-            actor=actor, body=body, format=format, group=group, follows_group=follows_group
-        )
         events = posts.decide(loaded.state, command)
         return [StreamAppend(POSTS.stream(post_id), events, loaded.expected)]
 
-    return post_id, await cx.run(decide, actor=actor.member_id)
+    return post_id, await cx.run(decide, actor=command.actor.member_id)
 
 
 async def edit(
