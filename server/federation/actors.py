@@ -24,7 +24,16 @@ CONTEXT = [
     "https://www.w3.org/ns/activitystreams",
     "https://w3id.org/security/v1",
     "https://w3id.org/security/multikey/v1",
+    {
+        "assertionMethod": {
+            "@id": "https://w3id.org/security#assertionMethod",
+            "@type": "@id",
+            "@container": "@set",
+        }
+    },
 ]
+"""ActivityStreams, the security terms of `publicKey`, and the Multikey ones (FEP-521a) — with
+`assertionMethod` defined inline, as none of those contexts defines it at the top level."""
 APPLICATION_NAME = "Learnwork"
 
 

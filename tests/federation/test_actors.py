@@ -9,6 +9,7 @@ import msgspec
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from pyld import jsonld
 
 from server.api.keys import COMMANDS
 from server.commands import members
@@ -16,6 +17,7 @@ from server.config import Settings
 from server.domain.common import Actor
 from server.federation import state
 from server.federation.client import FetchFailed
+from server.federation.jsonld import load_document
 from server.federation.keys import INSTANCE
 from server.federation.multikey import from_public_key_multibase
 from server.federation.urls import Urls
@@ -69,6 +71,14 @@ async def test_a_member_is_a_person_with_a_key_it_owns(client: Client) -> None:
     raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
     published = from_public_key_multibase(method["publicKeyMultibase"])
     assert published.public_bytes(*raw) == keys.ed25519_public.public_bytes(*raw)
+    # Read as JSON-LD (with our bundled contexts), the terms mean what FEP-521a says.
+    [expanded] = jsonld.expand(person, {"documentLoader": load_document})
+    [read] = expanded["https://w3id.org/security#assertionMethod"]
+    assert read["@type"] == ["https://w3id.org/security#Multikey"]
+    assert (
+        "https://w3id.org/security#publicKeyPem"
+        in expanded["https://w3id.org/security#publicKey"][0]
+    )
 
 
 async def test_content_negotiation(client: Client) -> None:
