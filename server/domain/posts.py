@@ -334,28 +334,28 @@ def _reply_remote(state: Post, command: ReplyRemote) -> list[Event]:
     _require_new(state)
     if not command.object_stands:
         raise NotFound("no such remote object to reply to", "in_reply_to")
-    return [
-        PostPublished(
-            author_id=command.actor.member_id,
-            body=_body(command.body),
-            format=_format(command.format),
-            thread_id=state.id,
-            in_reply_to_remote=command.object_id,
-        )
-    ]
+    return _on_profile(state, command, in_reply_to_remote=command.object_id)
 
 
 def _publish_in_group(state: Post, command: PublishInGroup) -> list[Event]:
     _require_new(state)
     if not command.follows_group:
         raise Forbidden("follow the group (and be accepted) to post in it", "group")
+    return _on_profile(state, command, group_remote=command.group)
+
+
+def _on_profile(
+    state: Post, command: ReplyRemote | PublishInGroup, **elsewhere: str
+) -> list[Event]:
+    """A new post on the actor's profile, starting its own thread here, about something on
+    another server (`elsewhere`: what it answers, or the group it is written in)."""
     return [
         PostPublished(
             author_id=command.actor.member_id,
             body=_body(command.body),
             format=_format(command.format),
             thread_id=state.id,
-            group_remote=command.group,
+            **elsewhere,  # type: ignore[arg-type]
         )
     ]
 
